@@ -1,4 +1,3 @@
 """Devflow: contributor-workflow automation for GitHub repositories."""
 
 __version__ = "0.1.0"
-

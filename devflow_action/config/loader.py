@@ -1,0 +1,245 @@
+"""Load ``.devflow.yml``: YAML with positions → JSON Schema → compiled, frozen ``Config``.
+
+Every problem is collected and reported at once with its line and column; regexes, globs and
+templates are compiled here, so a bad one fails at load time, never in the middle of a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path as FsPath
+from typing import Any, TypeVar
+
+from ..diagnostics import ConfigError, Diagnostic
+from ..rules.actions import ACTIONS, CompileContext, CompiledAction
+from ..rules.conditions import CONDITIONS, Leaf
+from ..rules.patterns import PatternError, compile_globs
+from ..rules.templates import BUILTIN_TEMPLATES, compile_template
+from ..rules.tree import AllOf, AnyOf, Node, Not
+from . import yamlpos
+from .model import Config, LabelSpec, Rule, SizeConfig
+from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
+from .validate import schema_diagnostics
+from .yamlpos import Document, Path, format_path
+
+T = TypeVar("T")
+DEFAULT_PATH = ".devflow.yml"
+
+
+def load_file(path: str | FsPath, display: str | None = None) -> Config:
+    """Load a config file; a missing or unreadable file is its own clear error naming the path."""
+    shown = display or str(path)
+    try:
+        text = FsPath(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [Diagnostic(0, 0, "", f"no configuration file at {path} (create one with `devflow init`)", file=shown)]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Diagnostic(0, 0, "", f"cannot read the configuration: {exc}", file=shown)]) from None
+    return load_text(text, shown)
+
+
+def load_text(text: str, filename: str = DEFAULT_PATH) -> Config:
+    doc = yamlpos.parse(text, filename)
+    return _Loader(doc, filename).load()
+
+
+class _Loader:
+    def __init__(self, doc: Document, filename: str) -> None:
+        self.doc = doc
+        self.filename = filename
+        self.problems: list[Diagnostic] = []
+
+    def at(self, path: Path, message: str, severity: str = "error", *, key: bool = False) -> None:
+        line, col = self.doc.where(path, key=key)
+        self.problems.append(
+            Diagnostic(
+                line, col, format_path(path), message, "warning" if severity == "warning" else "error", self.filename
+            )
+        )
+
+    def guard(self, path: Path, make: Callable[[], T]) -> T | None:
+        try:
+            return make()
+        except PatternError as exc:
+            self.at(path, str(exc))
+            return None
+
+    def load(self) -> Config:
+        data = self.doc.data
+        if data is None:
+            raise ConfigError(
+                [Diagnostic(1, 1, "", "the file is empty; start it with `version: 1`", file=self.filename)]
+            )
+        if not isinstance(data, dict):
+            self.at((), "the file must be a mapping of sections (version, labels, rules, ...)")
+            raise ConfigError(self.problems)
+        version = data.get("version")
+        if isinstance(version, int) and not isinstance(version, bool) and version > SUPPORTED_VERSION:
+            self.at(
+                ("version",),
+                f"version {version} is newer than this release of Devflow supports "
+                f"({SUPPORTED_VERSION}); upgrade the action or lower the version",
+            )
+            raise ConfigError(self.problems)
+        self.problems += schema_diagnostics(self.doc, self.filename)
+        broken = {d.path for d in self.problems}
+
+        def clean(path: Path) -> bool:
+            prefix = format_path(path)
+            return not any(b == prefix or b.startswith((prefix + ".", prefix + "[")) for b in broken)
+
+        templates = dict(BUILTIN_TEMPLATES)
+        for name, text in (data.get("templates") or {}).items():
+            if clean(("templates", name)) and self.guard(("templates", name), partial(compile_template, text)):
+                templates[name] = text
+        labels = self._labels(data.get("labels")) if clean(("labels",)) else None
+        rules = []
+        names: dict[str, int] = {}
+        for i, raw in enumerate(data.get("rules") or []):
+            rule = self._rule(raw, ("rules", i), templates, clean)
+            if rule is None:
+                continue
+            if rule.name in names:
+                self.at(
+                    ("rules", i, "name"),
+                    f"duplicate rule name '{rule.name}' (also rules[{names[rule.name]}])",
+                )
+            names.setdefault(rule.name, i)
+            rules.append(rule)
+        size = self._size(data["size"]) if "size" in data and clean(("size",)) else None
+        for section in UNBUILT_SECTIONS:
+            if section in data:
+                self.at(
+                    (section,),
+                    f"the '{section}' section is accepted but not built in this release yet; it has no effect",
+                    "warning",
+                    key=True,
+                )
+        if labels is not None:
+            declared = {spec.name for spec in labels}
+            for i, rule in enumerate(rules):
+                for name in rule.labels:
+                    if name not in declared:
+                        self.at(
+                            ("rules", names.get(rule.name, i), "then"),
+                            f"label '{name}' is not declared under `labels`",
+                            "warning",
+                        )
+        errors = [d for d in self.problems if d.severity == "error"]
+        if errors:
+            raise ConfigError(self.problems)
+        return Config(
+            version=int(version or SUPPORTED_VERSION),
+            rules=tuple(rules),
+            labels=labels,
+            size=size,
+            sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
+            warnings=tuple(sorted(self.problems)),
+            path=self.filename,
+        )
+
+    def _labels(self, raw: dict[str, Any] | None) -> tuple[LabelSpec, ...] | None:
+        if raw is None:
+            return None
+        return tuple(
+            LabelSpec(name, (spec or {}).get("color", "").lower() or None, (spec or {}).get("description"))
+            for name, spec in raw.items()
+        )
+
+    def _rule(
+        self, raw: dict[str, Any], path: Path, templates: dict[str, str], clean: Callable[[Path], bool]
+    ) -> Rule | None:
+        """Compile the parts of a rule that passed the schema, so their errors show in the same run."""
+        ok = clean(path)
+        condition = None
+        if isinstance(raw, dict) and isinstance(raw.get("if"), dict):
+            condition = self._condition(raw["if"], (*path, "if"), clean)
+            ok = ok and condition is not None
+        then = raw.get("then") if isinstance(raw, dict) else None
+        actions: list[CompiledAction] = []
+        for j, item in enumerate(then if isinstance(then, list) else []):
+            if not clean((*path, "then", j)):
+                continue
+            ((name, value),) = item.items()
+            ctx = CompileContext(str(raw.get("name", "")), j, templates)
+            compiled = self.guard((*path, "then", j, name), partial(ACTIONS[name].compile, value, ctx))
+            if compiled is None:
+                ok = False
+            else:
+                actions.append(compiled)
+        if not ok:
+            return None
+        on = raw["on"]
+        return Rule(
+            name=raw["name"],
+            events=frozenset([on] if isinstance(on, str) else on),
+            condition=condition,
+            actions=tuple(actions),
+            sync=bool(raw.get("sync", False)),
+            line=self.doc.where(path)[0],
+        )
+
+    def _condition(self, raw: dict[str, Any], path: Path, clean: Callable[[Path], bool]) -> Node | None:
+        parts: list[Node] = []
+        ok = True
+        for key, value in raw.items():
+            node: Node | None
+            if key not in CONDITIONS and key not in ("all", "any", "not"):
+                ok = False
+                continue
+            if key in ("all", "any") and isinstance(value, list):
+                children = [
+                    self._condition(v, (*path, key, i), clean) if isinstance(v, dict) else None
+                    for i, v in enumerate(value)
+                ]
+                if any(c is None for c in children):
+                    ok = False
+                    continue
+                kids = tuple(c for c in children if c is not None)
+                node = AllOf(kids) if key == "all" else AnyOf(kids)
+            elif key == "not" and isinstance(value, dict):
+                child = self._condition(value, (*path, key), clean)
+                node = Not(child) if child is not None else None
+            elif key in ("all", "any", "not") or not clean((*path, key)):
+                node = None
+            else:
+                leaves = self._leaves(key, value, (*path, key))
+                node = (leaves[0] if len(leaves) == 1 else AllOf(tuple(leaves))) if leaves is not None else None
+            if node is None:
+                ok = False
+            else:
+                parts.append(node)
+        if not ok:
+            return None
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+    def _leaves(self, key: str, value: Any, path: Path) -> list[Leaf] | None:
+        """Compile one condition, locating a bad regex or glob at its operator."""
+        if isinstance(value, dict):
+            leaves: list[Leaf] = []
+            for op, arg in value.items():
+                got = self.guard((*path, op), partial(CONDITIONS[key].compile, {op: arg}))
+                if got is None:
+                    return None
+                leaves += got
+            return leaves
+        return self.guard(path, lambda: CONDITIONS[key].compile(value))
+
+    def _size(self, raw: dict[str, Any]) -> SizeConfig | None:
+        buckets = tuple(raw["thresholds"].items())
+        limits = [n for _, n in buckets]
+        if limits != sorted(limits) or len(set(limits)) != len(limits):
+            self.at(
+                ("size", "thresholds"),
+                "thresholds must be in ascending order of lines, each larger than the last",
+            )
+            return None
+        ignore = None
+        if raw.get("ignore"):
+            ignore = self.guard(("size", "ignore"), lambda: compile_globs(raw["ignore"]))
+            if ignore is None:
+                return None
+        return SizeConfig(buckets, raw.get("above", "XL"), raw.get("prefix", "size/"), ignore)

@@ -1,0 +1,240 @@
+"""The JSON Schema of ``.devflow.yml``, generated from the condition and action registries.
+
+The committed copy (``devflow.schema.json``, for editors) is pinned by a test: regenerate it with
+``python -m devflow_action.config.schema > devflow_action/config/devflow.schema.json``.
+Custom ``x-kind`` annotations let the loader name what an unknown key is (an action, a condition...).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..events.catalog import EVENT_KEYS
+from ..rules.actions import ACTIONS
+from ..rules.conditions import CONDITIONS
+
+SUPPORTED_VERSION = 1
+SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
+Schema = dict[str, Any]
+
+# Sections the language accepts whose features are not built in this release: loading warns.
+UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "automerge", "notify", "orchestration")
+
+
+def _strings(doc: str, **extra: Any) -> Schema:
+    return {"description": doc, "type": "array", "items": {"type": "string"}, **extra}
+
+
+def _obj(doc: str, props: Schema, **extra: Any) -> Schema:
+    return {"description": doc, "type": "object", "properties": props, "additionalProperties": False, **extra}
+
+
+def condition_schema() -> Schema:
+    props: Schema = {
+        "all": {
+            "description": "Every condition in the list holds.",
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/condition"},
+        },
+        "any": {
+            "description": "At least one condition in the list holds.",
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/$defs/condition"},
+        },
+        "not": {"description": "The condition does not hold.", "$ref": "#/$defs/condition"},
+    }
+    props.update({name: spec.schema for name, spec in CONDITIONS.items()})
+    return _obj(
+        "Conditions; several keys in one mapping must all hold.",
+        props,
+        minProperties=1,
+        **{"x-kind": "condition"},
+    )
+
+
+def action_schema() -> Schema:
+    return _obj(
+        "One action: a mapping with a single key naming it.",
+        {name: spec.schema for name, spec in ACTIONS.items()},
+        minProperties=1,
+        maxProperties=1,
+        **{"x-kind": "action"},
+    )
+
+
+def build_schema() -> Schema:
+    event = {"type": "string", "enum": list(EVENT_KEYS), "x-kind": "event"}
+    rule = _obj(
+        "A rule: when an event in `on` happens and `if` holds, do everything in `then`.",
+        {
+            "name": {"type": "string", "minLength": 1, "description": "Unique name, shown in explanations."},
+            "on": {
+                "description": "Events that trigger the rule: `event` (any action) or `event.action`.",
+                "anyOf": [event, {"type": "array", "minItems": 1, "items": event}],
+            },
+            "if": {"description": "Conditions (omit to always act).", "$ref": "#/$defs/condition"},
+            "then": {
+                "description": "Actions to take when the rule matches.",
+                "type": "array",
+                "minItems": 1,
+                "items": {"$ref": "#/$defs/action"},
+            },
+            "sync": {
+                "type": "boolean",
+                "description": "Remove labels this rule added earlier once it no longer matches "
+                "(only labels Devflow itself added; never a person's).",
+            },
+        },
+        required=["name", "on", "then"],
+    )
+    label = _obj(
+        "A label Devflow manages.",
+        {
+            "color": {
+                "type": "string",
+                "pattern": "^[0-9a-fA-F]{6}$",
+                "description": "Six hex digits, without '#'.",
+                "x-hint": "use six hex digits like d73a4a",
+            },
+            "description": {"type": "string", "maxLength": 100, "description": "Shown on GitHub (≤ 100 chars)."},
+        },
+    )
+    globs = {"type": "array", "items": {"type": "string"}}
+    size = _obj(
+        "Pull request size labels from changed lines (one size label at a time; the old one is replaced).",
+        {
+            "thresholds": {
+                "description": "Size name → largest number of changed lines for that size, ascending.",
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
+            "above": {"type": "string", "description": "Size name past the largest threshold (default XL)."},
+            "prefix": {"type": "string", "description": "Label prefix (default 'size/')."},
+            "ignore": {
+                **globs,
+                "description": "Globs of files whose lines do not count (lock files, dist/).",
+            },
+        },
+        required=["thresholds"],
+    )
+    onboarding = _obj(
+        "Onboarding checklist for contributors (`devflow check`).",
+        {
+            "checklist": {
+                "type": "array",
+                "items": _obj(
+                    "A checklist item.",
+                    {
+                        "id": {"type": "string", "description": "Stable id."},
+                        "text": {"type": "string", "description": "What to do."},
+                        "run": {"type": "string", "description": "Command that checks it locally."},
+                    },
+                    required=["id", "text"],
+                ),
+                "description": "Items a contributor goes through.",
+            }
+        },
+    )
+    stale = _obj(
+        "Mark inactive issues and pull requests stale, then close them.",
+        {
+            "label": {"type": "string", "description": "Label marking stale items."},
+            "after_days": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Days without activity before stale.",
+            },
+            "close_after_days": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Days stale before closing.",
+            },
+            "exempt_labels": _strings("Items with any of these labels are never stale."),
+            "exempt_assignees": {"type": "boolean", "description": "Items with an assignee are exempt."},
+            "exempt_milestones": {"type": "boolean", "description": "Items with a milestone are exempt."},
+            "exempt_draft": {"type": "boolean", "description": "Draft pull requests are exempt."},
+            "operations_per_run": {"type": "integer", "minimum": 1, "description": "Write budget per run."},
+        },
+    )
+    digest = _obj(
+        "Scheduled digest of contributor activity.",
+        {
+            "window_days": {"type": "integer", "minimum": 1, "description": "Days covered."},
+            "post": _obj("Where to post.", {"issue_title": {"type": "string", "description": "Issue to post in."}}),
+            "sections": {
+                "type": "array",
+                "items": {"enum": ["new_contributors", "unanswered", "awaiting_review", "stale", "metrics"]},
+                "description": "Sections, in order.",
+            },
+        },
+    )
+    automerge = _obj(
+        "Merge pull requests that meet conditions.",
+        {
+            "if": {"description": "Conditions for merging.", "$ref": "#/$defs/condition"},
+            "method": {"enum": ["merge", "squash", "rebase"], "description": "Merge method."},
+        },
+    )
+    notify = _obj(
+        "Notifications.",
+        {
+            "slack": _obj(
+                "Slack incoming webhook.",
+                {
+                    "webhook_env": {"type": "string", "description": "Variable holding the webhook URL."},
+                    "on": {
+                        "type": "array",
+                        "items": {"enum": ["digest", "dead_letter"]},
+                        "description": "When.",
+                    },
+                },
+            )
+        },
+    )
+    orchestration = _obj(
+        "Optional orchestration service (state, queue, metrics).",
+        {
+            "url_env": {"type": "string", "description": "Variable holding the orchestration URL."},
+            "state_required": {"type": "boolean", "description": "Fail when the state store is unreachable."},
+        },
+    )
+    top = {
+        "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Language version; this release reads 1.",
+        },
+        "labels": {
+            "description": "Labels Devflow manages: name → {color, description}.",
+            "type": "object",
+            "additionalProperties": {"anyOf": [{"type": "null"}, label]},
+        },
+        "templates": {
+            "description": "Comment templates: name → text with {{ variables }}.",
+            "type": "object",
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
+        "rules": {"description": "Triage, label and onboarding rules.", "type": "array", "items": rule},
+        "size": size,
+        "onboarding": onboarding,
+        "stale": stale,
+        "digest": digest,
+        "automerge": automerge,
+        "notify": notify,
+        "orchestration": orchestration,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Devflow configuration (.devflow.yml)",
+        **_obj("Devflow's configuration, version 1.", top, required=["version"], **{"x-kind": "section"}),
+        "$defs": {"condition": condition_schema(), "action": action_schema()},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(build_schema(), indent=2, ensure_ascii=False))

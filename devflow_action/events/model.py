@@ -1,0 +1,95 @@
+"""What rules read: one immutable Event per delivery, and Facts fetched beyond the payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Kind = Literal["issue", "pull_request"]
+
+# author_association values that answer "is this the author's first contribution?" without an API call.
+FIRST_TIMER_ASSOCIATIONS = frozenset({"FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR"})
+RETURNING_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR"})
+
+
+@dataclass(frozen=True)
+class Author:
+    login: str
+    association: str = "NONE"  # GitHub's author_association: OWNER, MEMBER, CONTRIBUTOR, NONE, ...
+    bot: bool = False
+
+    @property
+    def first_contribution(self) -> bool | None:
+        """True/False when the association tells; None when only an API call can (association NONE)."""
+        if self.association in FIRST_TIMER_ASSOCIATIONS:
+            return True
+        if self.association in RETURNING_ASSOCIATIONS:
+            return False
+        return None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A GitHub event reduced to what rules read. ``name`` is the event rules see: a
+    ``pull_request_target`` run has ``name="pull_request"``, ``trigger="pull_request_target"``, and
+    ``trusted=False``."""
+
+    name: str
+    action: str | None
+    trigger: str
+    repository: str  # owner/name
+    kind: Kind | None = None
+    number: int | None = None
+    title: str = ""
+    body: str = ""
+    comment: str | None = None  # body of the comment or review the event is about
+    comment_author: Author | None = None
+    labels: tuple[str, ...] = ()
+    author: Author | None = None
+    sender: str = ""
+    assignees: tuple[str, ...] = ()
+    base: str | None = None
+    head: str | None = None
+    head_repository: str | None = None
+    draft: bool | None = None
+    state: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    additions: int | None = None
+    deletions: int | None = None
+    changed_files: int | None = None
+    comments: int | None = None  # the payload's comment count
+    trusted: bool = True
+    skipped: str | None = None  # why rules do not run for this event, or None
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}.{self.action}" if self.action else self.name
+
+    @property
+    def from_fork(self) -> bool:
+        return self.head_repository is not None and self.head_repository != self.repository
+
+
+@dataclass(frozen=True)
+class FileChange:
+    filename: str
+    additions: int = 0
+    deletions: int = 0
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Data beyond the payload, fetched before evaluation (None: not known). The engine does no I/O."""
+
+    now: datetime | None = None
+    files: tuple[FileChange, ...] | None = None
+    first_contribution: bool | None = None
+    approvals: int | None = None
+    checks: str | None = None  # combined state of the head commit: success, failure, pending
+    labels: tuple[str, ...] | None = None  # current labels, when newer than the payload's
+    devflow_labels: frozenset[str] | None = None  # labels on the item that Devflow itself added
+
+    def current_labels(self, event: Event) -> tuple[str, ...]:
+        return self.labels if self.labels is not None else event.labels

@@ -1,0 +1,157 @@
+"""The plan: what Devflow would do for one event, and why. Immutable and JSON-serialisable.
+
+The JSON form is a contract read by the executor, the action's outputs and `devflow plan`:
+``{"operations": [...], "rules": [...], "skipped": null, ...}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AddLabels:
+    labels: tuple[str, ...]
+    type: str = field(default="add_labels", init=False)
+
+
+@dataclass(frozen=True)
+class RemoveLabels:
+    labels: tuple[str, ...]
+    type: str = field(default="remove_labels", init=False)
+
+
+@dataclass(frozen=True)
+class Comment:
+    body: str  # includes the marker when there is one
+    marker: str | None = None  # hidden HTML comment that makes a `once` comment idempotent
+    type: str = field(default="comment", init=False)
+
+
+@dataclass(frozen=True)
+class Assign:
+    assignees: tuple[str, ...]
+    type: str = field(default="assign", init=False)
+
+
+@dataclass(frozen=True)
+class RequestReview:
+    reviewers: tuple[str, ...] = ()
+    team_reviewers: tuple[str, ...] = ()
+    type: str = field(default="request_review", init=False)
+
+
+@dataclass(frozen=True)
+class Close:
+    reason: str = "completed"
+    type: str = field(default="close", init=False)
+
+
+@dataclass(frozen=True)
+class Reopen:
+    type: str = field(default="reopen", init=False)
+
+
+@dataclass(frozen=True)
+class Lock:
+    reason: str | None = None
+    type: str = field(default="lock", init=False)
+
+
+@dataclass(frozen=True)
+class SetMilestone:
+    number: int
+    type: str = field(default="milestone", init=False)
+
+
+Operation = AddLabels | RemoveLabels | Comment | Assign | RequestReview | Close | Reopen | Lock | SetMilestone
+OPERATION_TYPES: dict[str, type[Operation]] = {
+    cls.type: cls
+    for cls in (AddLabels, RemoveLabels, Comment, Assign, RequestReview, Close, Reopen, Lock, SetMilestone)
+}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """Whether a rule fired, and why: the conditions that held and those that did not."""
+
+    name: str
+    matched: bool
+    evaluated: bool = True
+    matched_conditions: tuple[str, ...] = ()
+    missing_conditions: tuple[str, ...] = ()
+    reason: str | None = None  # why the rule was not evaluated (a fact it needs is missing)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "matched": self.matched,
+            "evaluated": self.evaluated,
+            "matched_conditions": list(self.matched_conditions),
+            "missing_conditions": list(self.missing_conditions),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    event: str
+    repository: str
+    number: int | None
+    operations: tuple[Operation, ...] = ()
+    rules: tuple[RuleResult, ...] = ()
+    notes: tuple[str, ...] = ()
+    skipped: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.operations
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "event": self.event,
+            "repository": self.repository,
+            "number": self.number,
+            "operations": [operation_json(op) for op in self.operations],
+            "rules": [r.as_json() for r in self.rules],
+            "notes": list(self.notes),
+            "skipped": self.skipped,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        ops = []
+        for item in data.get("operations", []):
+            kind: Any = OPERATION_TYPES[item["type"]]
+            args = {k: tuple(v) if isinstance(v, list) else v for k, v in item.items() if k != "type"}
+            ops.append(kind(**args))
+        rules = tuple(
+            RuleResult(
+                r["name"],
+                r["matched"],
+                r.get("evaluated", True),
+                tuple(r.get("matched_conditions", ())),
+                tuple(r.get("missing_conditions", ())),
+                r.get("reason"),
+            )
+            for r in data.get("rules", [])
+        )
+        return cls(
+            data.get("event", ""),
+            data.get("repository", ""),
+            data.get("number"),
+            tuple(ops),
+            rules,
+            tuple(data.get("notes", ())),
+            data.get("skipped"),
+        )
+
+
+def operation_json(op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": op.type}
+    for name in op.__dataclass_fields__:
+        if name != "type":
+            value = getattr(op, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out

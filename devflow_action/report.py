@@ -1,0 +1,54 @@
+"""Human renderings of a plan: terminal text and the job summary's Markdown."""
+
+from __future__ import annotations
+
+from .diagnostics import escape_markdown
+from .plan import Plan, operation_json
+
+
+def _op_text(op: dict[str, object]) -> str:
+    kind = op.pop("type")
+    if kind == "comment":
+        body = str(op["body"]).strip().splitlines()
+        return f"comment: {body[0] if body else ''}{' …' if len(body) > 1 else ''}" + (
+            f"  [once: {op['marker']}]" if op.get("marker") else ""
+        )
+    args = ", ".join(f"{k}={v}" for k, v in op.items() if v not in ((), [], None))
+    return f"{kind}: {args}" if args else str(kind)
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [f"event: {plan.event} on {plan.repository}#{plan.number}"]
+    if plan.skipped:
+        lines.append(f"skipped: {plan.skipped}")
+        return "\n".join(lines)
+    lines.append("rules:")
+    for rule in plan.rules:
+        mark = "✔" if rule.matched else ("?" if not rule.evaluated else "✘")
+        lines.append(f"  {mark} {rule.name}" + (f"  ({rule.reason})" if rule.reason else ""))
+        lines += [f"      matched: {c}" for c in rule.matched_conditions]
+        lines += [f"      missing: {c}" for c in rule.missing_conditions]
+    if not plan.rules:
+        lines.append("  (no rule is triggered by this event)")
+    lines.append("operations:" if plan.operations else "operations: none")
+    lines += [f"  - {_op_text(operation_json(op))}" for op in plan.operations]
+    lines += [f"note: {n}" for n in plan.notes]
+    return "\n".join(lines)
+
+
+def plan_markdown(plan: Plan) -> str:
+    out = [f"**Event** `{plan.event}` on `{plan.repository}#{plan.number}`", ""]
+    if plan.skipped:
+        return "\n".join([*out, f"Skipped: {escape_markdown(plan.skipped)}"])
+    out += ["| rule | result | matched | missing |", "| --- | --- | --- | --- |"]
+    for r in plan.rules:
+        result = "matched" if r.matched else ("not evaluated: " + (r.reason or "") if not r.evaluated else "no")
+        out.append(
+            f"| {escape_markdown(r.name)} | {escape_markdown(result)} | "
+            f"{'<br>'.join(escape_markdown(c) for c in r.matched_conditions)} | "
+            f"{'<br>'.join(escape_markdown(c) for c in r.missing_conditions)} |"
+        )
+    out += ["", "**Operations**", ""]
+    out += [f"- {escape_markdown(_op_text(operation_json(op)))}" for op in plan.operations] or ["- none"]
+    out += [f"- note: {escape_markdown(n)}" for n in plan.notes]
+    return "\n".join(out)

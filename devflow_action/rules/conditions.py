@@ -1,0 +1,426 @@
+"""The conditions a rule's ``if`` can use: an explicit registry, one entry per condition.
+
+Each entry brings its JSON Schema fragment (the committed schema is generated from this table, so the
+two cannot drift), a doc line with an example (docs/rules.md mirrors them), the facts it needs
+beyond the payload, and a compiler that turns the config's value into leaves: small closures that
+answer True, False, or None when a fact they need is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..events.model import Event, Facts
+from .patterns import compile_globs, compile_regex
+
+Test = Callable[[Event, Facts], bool | None]
+Schema = dict[str, Any]
+
+ASSOCIATIONS = (
+    "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR",
+    "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "MANNEQUIN", "NONE",
+)  # fmt: skip
+CHECK_STATES = ("success", "failure", "pending")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One test, e.g. ``title matches '(?i)bug'``. ``facts``: what it reads beyond the payload."""
+
+    description: str
+    test: Test
+    facts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    name: str
+    doc: str
+    example: str
+    schema: Schema
+    compile: Callable[[Any], list[Leaf]]
+    facts: frozenset[str] = frozenset()
+
+
+def _desc(doc: str, schema: Schema) -> Schema:
+    return {"description": doc, **schema}
+
+
+# --- text: title, body, comment, base, head -------------------------------------------------------
+
+TEXT_OPERATORS: dict[str, Schema] = {
+    "equals": {"type": "string", "description": "The whole text equals this (case-sensitive)."},
+    "in": {"type": "array", "items": {"type": "string"}, "description": "The text is one of these."},
+    "contains": {"type": "string", "description": "The text contains this, ignoring case."},
+    "matches": {
+        "type": "string",
+        "description": "RE2 regular expression searched in the text; (?i) makes it ignore case.",
+    },
+}
+
+
+def _text_schema(doc: str) -> Schema:
+    return {
+        "description": doc + " A string is shorthand for {equals: ...}.",
+        "type": ["string", "object"],
+        "properties": TEXT_OPERATORS,
+        "additionalProperties": False,
+        "minProperties": 1,
+        "x-kind": "operator",
+    }
+
+
+def _text_leaves(field: str, get: Callable[[Event], str | None], value: Any) -> list[Leaf]:
+    ops = {"equals": value} if isinstance(value, str) else value
+    leaves = []
+    for op, arg in ops.items():
+        leaves.append(_text_leaf(field, get, op, arg))
+    return leaves
+
+
+def _text_leaf(field: str, get: Callable[[Event], str | None], op: str, arg: Any) -> Leaf:
+    if op == "equals":
+        return Leaf(f"{field} equals '{arg}'", lambda e, f: get(e) == arg)
+    if op == "in":
+        options = frozenset(arg)
+        return Leaf(f"{field} in {sorted(options)!r}", lambda e, f: get(e) in options)
+    if op == "contains":
+        needle = arg.casefold()
+        return Leaf(f"{field} contains '{arg}'", lambda e, f: needle in (get(e) or "").casefold())
+    regex = compile_regex(arg)
+    return Leaf(f"{field} matches '{arg}'", lambda e, f: regex.search(get(e) or ""))
+
+
+def _text(name: str, doc: str, example: str, get: Callable[[Event], str | None]) -> ConditionSpec:
+    return ConditionSpec(name, doc, example, _text_schema(doc), lambda v: _text_leaves(name, get, v))
+
+
+# --- numbers: additions, deletions, changed_lines, age_days, approvals ----------------------------
+
+NUMBER_OPERATORS: dict[str, Schema] = {
+    "equals": {"type": "integer", "description": "Exactly this number."},
+    "at_least": {"type": "integer", "description": "This number or more."},
+    "at_most": {"type": "integer", "description": "This number or fewer."},
+}
+
+
+def _number(
+    name: str,
+    doc: str,
+    example: str,
+    get: Callable[[Event, Facts], int | None],
+    facts: frozenset[str] = frozenset(),
+) -> ConditionSpec:
+    def compile_number(value: Any) -> list[Leaf]:
+        ops = {"equals": value} if isinstance(value, int) else value
+        leaves = []
+        for op, arg in ops.items():
+            leaves.append(Leaf(f"{name} {op.replace('_', ' ')} {arg}", _number_test(get, op, arg), facts))
+        return leaves
+
+    schema = {
+        "description": doc + " A number is shorthand for {equals: ...}.",
+        "type": ["integer", "object"],
+        "properties": NUMBER_OPERATORS,
+        "additionalProperties": False,
+        "minProperties": 1,
+        "x-kind": "operator",
+    }
+    return ConditionSpec(name, doc, example, schema, compile_number, facts)
+
+
+def _number_test(get: Callable[[Event, Facts], int | None], op: str, arg: int) -> Test:
+    def test(e: Event, f: Facts) -> bool | None:
+        n = get(e, f)
+        if n is None:
+            return None
+        return n == arg if op == "equals" else n >= arg if op == "at_least" else n <= arg
+
+    return test
+
+
+def _changed_lines(e: Event, f: Facts) -> int | None:
+    if e.additions is not None and e.deletions is not None:
+        return e.additions + e.deletions
+    if f.files is not None:
+        return sum(c.additions + c.deletions for c in f.files)
+    return None if e.kind == "pull_request" else 0
+
+
+def _age_days(e: Event, f: Facts) -> int | None:
+    if f.now is None or e.created_at is None:
+        return None
+    return (f.now - e.created_at).days
+
+
+# --- labels -----------------------------------------------------------------------------------------
+
+_NAMES: Schema = {"type": ["string", "array"], "items": {"type": "string"}, "minItems": 1}
+
+
+def _labels(value: Any) -> list[Leaf]:
+    return [_label_leaf(op, arg) for op, arg in value.items()]
+
+
+def _label_leaf(op: str, arg: Any) -> Leaf:
+    if op == "matches":
+        regex = compile_regex(arg)
+        return Leaf(f"a label matches '{arg}'", lambda e, f: any(regex.search(n) for n in f.current_labels(e)))
+    names = frozenset([arg] if isinstance(arg, str) else arg)
+    shown = sorted(names)
+    if op == "has":
+        return Leaf(f"labels has {shown}", lambda e, f: names <= set(f.current_labels(e)))
+    if op == "any":
+        return Leaf(f"labels any of {shown}", lambda e, f: not names.isdisjoint(f.current_labels(e)))
+    return Leaf(f"labels none of {shown}", lambda e, f: names.isdisjoint(f.current_labels(e)))
+
+
+# --- author -----------------------------------------------------------------------------------------
+
+
+def _author(value: Any) -> list[Leaf]:
+    leaves: list[Leaf] = []
+    for key, arg in value.items():
+        if key == "login":
+            leaves += _text_leaves("author.login", lambda e: e.author.login if e.author else None, arg)
+        else:
+            leaves.append(_author_leaf(key, arg))
+    return leaves
+
+
+def _author_leaf(key: str, arg: Any) -> Leaf:
+    if key == "association":
+        allowed = frozenset([arg] if isinstance(arg, str) else arg)
+        return Leaf(
+            f"author.association in {sorted(allowed)}",
+            lambda e, f: e.author is not None and e.author.association in allowed,
+        )
+    want = bool(arg)
+    if key == "bot":
+        return Leaf(f"author.bot is {str(want).lower()}", lambda e, f: e.author is not None and e.author.bot == want)
+    return Leaf(f"author.first_contribution is {str(want).lower()}", _first(want), frozenset({"first_contribution"}))
+
+
+def _first(want: bool) -> Test:
+    def test(e: Event, f: Facts) -> bool | None:
+        known = e.author.first_contribution if e.author else None
+        if known is None:
+            known = f.first_contribution
+        return None if known is None else known == want
+
+    return test
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def _files(value: Any) -> list[Leaf]:
+    leaves = []
+    for op, patterns in value.items():
+        globs = compile_globs([patterns] if isinstance(patterns, str) else patterns)
+        leaves.append(Leaf(f"files {op} {list(globs.patterns)}", _files_test(op, globs.match), frozenset({"files"})))
+    return leaves
+
+
+def _files_test(op: str, match: Callable[[str], bool]) -> Test:
+    def test(e: Event, f: Facts) -> bool | None:
+        if e.kind != "pull_request":
+            return False
+        if f.files is None:
+            return None
+        names = [c.filename for c in f.files]
+        if op == "any":
+            return any(match(n) for n in names)
+        if op == "all":
+            return bool(names) and all(match(n) for n in names)
+        return not any(match(n) for n in names)
+
+    return test
+
+
+# --- flags and states -------------------------------------------------------------------------------
+
+
+def _draft(value: Any) -> list[Leaf]:
+    want = bool(value)
+    return [Leaf(f"draft is {str(want).lower()}", lambda e, f: e.kind == "pull_request" and bool(e.draft) == want)]
+
+
+def _checks(value: Any) -> list[Leaf]:
+    allowed = frozenset([value] if isinstance(value, str) else value["in"])
+    return [
+        Leaf(
+            f"checks in {sorted(allowed)}",
+            lambda e, f: None if f.checks is None else f.checks in allowed,
+            frozenset({"checks"}),
+        )
+    ]
+
+
+def _one_or_list(values: tuple[str, ...], doc: str) -> Schema:
+    return {
+        "description": doc,
+        "anyOf": [
+            {"type": "string", "enum": list(values)},
+            {"type": "array", "items": {"type": "string", "enum": list(values)}, "minItems": 1},
+        ],
+    }
+
+
+_GLOBS: Schema = {
+    "type": ["string", "array"],
+    "items": {"type": "string"},
+    "minItems": 1,
+}
+
+CONDITIONS: dict[str, ConditionSpec] = {
+    spec.name: spec
+    for spec in [
+        _text(
+            "title",
+            "Title of the issue or pull request.",
+            "title: {matches: '(?i)\\bcrash\\b'}",
+            lambda e: e.title,
+        ),
+        _text(
+            "body",
+            "Body of the issue or pull request.",
+            "body: {contains: Steps to reproduce}",
+            lambda e: e.body,
+        ),
+        _text(
+            "comment",
+            "Body of the comment or review the event is about (issue_comment, pull_request_review).",
+            "comment: {matches: '^/retest\\b'}",
+            lambda e: e.comment,
+        ),
+        _text("base", "Base branch of the pull request.", "base: main", lambda e: e.base),
+        _text("head", "Head branch of the pull request.", "head: {matches: '^release/'}", lambda e: e.head),
+        _text("state", "State of the issue or pull request: open or closed.", "state: open", lambda e: e.state),
+        ConditionSpec(
+            "labels",
+            "Labels currently on the issue or pull request.",
+            "labels: {has: [bug], none: [wontfix]}",
+            {
+                "description": "Labels currently on the issue or pull request.",
+                "type": "object",
+                "properties": {
+                    "has": _desc("All of these labels are present.", _NAMES),
+                    "any": _desc("At least one of these labels is present.", _NAMES),
+                    "none": _desc("None of these labels is present.", _NAMES),
+                    "matches": {
+                        "type": "string",
+                        "description": "Some label matches this RE2 regular expression.",
+                    },
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+                "x-kind": "operator",
+            },
+            _labels,
+        ),
+        ConditionSpec(
+            "author",
+            "Who opened the issue or pull request (for comments: the issue's author; see `comment_author`).",
+            "author: {first_contribution: true}",
+            {
+                "description": "Who opened the issue or pull request.",
+                "type": "object",
+                "properties": {
+                    "login": _text_schema("The author's login."),
+                    "association": _one_or_list(ASSOCIATIONS, "GitHub's author_association, one value or a list."),
+                    "first_contribution": {
+                        "type": "boolean",
+                        "description": "The author has not opened an issue or pull request here before.",
+                    },
+                    "bot": {"type": "boolean", "description": "The author is a bot account."},
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+                "x-kind": "author field",
+            },
+            _author,
+            frozenset({"first_contribution"}),
+        ),
+        ConditionSpec(
+            "files",
+            "Paths changed by the pull request, matched with gitignore-style globs (`**`, `!` negation).",
+            "files: {all: ['docs/**', '**/*.md']}",
+            {
+                "description": "Paths changed by the pull request (gitignore-style globs; `!` negates).",
+                "type": "object",
+                "properties": {
+                    "any": _desc("At least one changed file matches.", _GLOBS),
+                    "all": _desc("Every changed file matches.", _GLOBS),
+                    "none": _desc("No changed file matches.", _GLOBS),
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+                "x-kind": "operator",
+            },
+            _files,
+            frozenset({"files"}),
+        ),
+        _number(
+            "additions",
+            "Lines added by the pull request.",
+            "additions: {at_least: 500}",
+            lambda e, f: e.additions,
+        ),
+        _number(
+            "deletions",
+            "Lines deleted by the pull request.",
+            "deletions: {at_most: 10}",
+            lambda e, f: e.deletions,
+        ),
+        _number(
+            "changed_lines",
+            "Lines added plus lines deleted.",
+            "changed_lines: {at_least: 1000}",
+            _changed_lines,
+        ),
+        _number(
+            "age_days",
+            "Whole days since the issue or pull request was opened.",
+            "age_days: {at_least: 30}",
+            _age_days,
+        ),
+        _number(
+            "approvals",
+            "Approving reviews on the pull request (latest review per reviewer).",
+            "approvals: {at_least: 1}",
+            lambda e, f: f.approvals if e.kind == "pull_request" else 0,
+            frozenset({"approvals"}),
+        ),
+        ConditionSpec(
+            "draft",
+            "The pull request is a draft (always false for issues).",
+            "draft: false",
+            {"type": "boolean", "description": "The pull request is a draft (always false for issues)."},
+            _draft,
+        ),
+        ConditionSpec(
+            "checks",
+            "Combined state of the head commit's checks and statuses: success, failure or pending.",
+            "checks: success",
+            {
+                "description": "Combined state of the head commit's checks: success, failure or pending.",
+                "anyOf": [
+                    {"type": "string", "enum": list(CHECK_STATES)},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "in": {"type": "array", "items": {"type": "string", "enum": list(CHECK_STATES)}}
+                        },
+                        "required": ["in"],
+                        "additionalProperties": False,
+                    },
+                ],
+            },
+            _checks,
+            frozenset({"checks"}),
+        ),
+    ]
+}

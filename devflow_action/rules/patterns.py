@@ -1,0 +1,72 @@
+"""Regexes and globs from the config, compiled once at load.
+
+Regexes run on RE2, which matches in linear time: a hostile pattern such as ``(a+)+$`` cannot hang a
+run. Python's ``re`` parses the pattern first only to give the familiar error messages; RE2 then
+rejects what it cannot run in linear time (backreferences, lookaround) with a message saying so.
+Globs use pathspec's gitignore semantics: ``**``, ``!`` negation, last matching pattern wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pathspec
+import re2
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 otherwise logs every rejected pattern to stderr
+_RE2_OPTIONS.max_mem = 8 << 20  # bounded memory per pattern
+
+
+class PatternError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Regex:
+    pattern: str
+    compiled: Any  # re2 pattern object
+
+    def search(self, text: str) -> bool:
+        return self.compiled.search(text) is not None
+
+
+def compile_regex(pattern: str) -> Regex:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise PatternError(f"invalid regular expression: {exc}") from None
+    try:
+        compiled = re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise PatternError(
+            f"regular expression uses a feature that cannot run in linear time ({reason}); "
+            "rewrite it without backreferences or lookaround"
+        ) from None
+    return Regex(pattern, compiled)
+
+
+@dataclass(frozen=True)
+class Globs:
+    patterns: tuple[str, ...]
+    spec: pathspec.PathSpec  # type: ignore[type-arg]
+
+    def match(self, path: str) -> bool:
+        return bool(self.spec.match_file(path))
+
+
+def compile_globs(patterns: Sequence[str]) -> Globs:
+    for pattern in patterns:
+        if not pattern.strip() or pattern.strip() == "!":
+            raise PatternError(f"empty glob pattern {pattern!r}")
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    except (ValueError, TypeError) as exc:
+        raise PatternError(f"invalid glob pattern: {exc}") from None
+    if all(p.startswith("!") for p in patterns):
+        raise PatternError("every pattern is a negation ('!'), so nothing can match; add a positive pattern")
+    return Globs(tuple(patterns), spec)
