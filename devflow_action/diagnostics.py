@@ -49,7 +49,7 @@ class ConfigError(Exception):
     """The configuration cannot be used; carries every diagnostic found (errors and warnings)."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        self.diagnostics = tuple(sorted(diagnostics))
+        self.diagnostics = tuple(sorted(set(diagnostics)))
         super().__init__("\n".join(d.text() for d in self.errors) or "invalid configuration")
 
     @property

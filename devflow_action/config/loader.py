@@ -92,13 +92,15 @@ class _Loader:
             return not any(b == prefix or b.startswith((prefix + ".", prefix + "[")) for b in broken)
 
         templates = dict(BUILTIN_TEMPLATES)
-        for name, text in (data.get("templates") or {}).items():
-            if clean(("templates", name)) and self.guard(("templates", name), partial(compile_template, text)):
+        for name, text in _mapping(data.get("templates")).items():
+            if not clean(("templates", name)):
+                continue
+            if self.guard(("templates", name), partial(compile_template, text)) is not None:
                 templates[name] = text
-        labels = self._labels(data.get("labels")) if clean(("labels",)) else None
+        labels = self._labels(data["labels"]) if isinstance(data.get("labels"), dict) and clean(("labels",)) else None
         rules = []
         names: dict[str, int] = {}
-        for i, raw in enumerate(data.get("rules") or []):
+        for i, raw in enumerate(data["rules"] if isinstance(data.get("rules"), list) else []):
             rule = self._rule(raw, ("rules", i), templates, clean)
             if rule is None:
                 continue
@@ -120,14 +122,16 @@ class _Loader:
                 )
         if labels is not None:
             declared = {spec.name for spec in labels}
-            for i, rule in enumerate(rules):
-                for name in rule.labels:
-                    if name not in declared:
-                        self.at(
-                            ("rules", names.get(rule.name, i), "then"),
-                            f"label '{name}' is not declared under `labels`",
-                            "warning",
-                        )
+            for rule in rules:
+                i = names[rule.name]
+                for j, action in enumerate(rule.actions):
+                    for name in action.labels:
+                        if name not in declared:
+                            self.at(
+                                ("rules", i, "then", j, action.name),
+                                f"label '{name}' is not declared under `labels`",
+                                "warning",
+                            )
         errors = [d for d in self.problems if d.severity == "error"]
         if errors:
             raise ConfigError(self.problems)
@@ -153,12 +157,14 @@ class _Loader:
         self, raw: dict[str, Any], path: Path, templates: dict[str, str], clean: Callable[[Path], bool]
     ) -> Rule | None:
         """Compile the parts of a rule that passed the schema, so their errors show in the same run."""
+        if not isinstance(raw, dict):
+            return None
         ok = clean(path)
         condition = None
         if isinstance(raw, dict) and isinstance(raw.get("if"), dict):
             condition = self._condition(raw["if"], (*path, "if"), clean)
             ok = ok and condition is not None
-        then = raw.get("then") if isinstance(raw, dict) else None
+        then = raw.get("then")
         actions: list[CompiledAction] = []
         for j, item in enumerate(then if isinstance(then, list) else []):
             if not clean((*path, "then", j)):
@@ -212,7 +218,7 @@ class _Loader:
                 ok = False
             else:
                 parts.append(node)
-        if not ok:
+        if not ok or not parts:
             return None
         return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
@@ -243,3 +249,7 @@ class _Loader:
             if ignore is None:
                 return None
         return SizeConfig(buckets, raw.get("above", "XL"), raw.get("prefix", "size/"), ignore)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -101,10 +101,9 @@ def _translate(error: jsonschema.ValidationError, doc: Document, filename: str, 
         yield _diag(doc, filename, path, f"unknown {what} {value!r}{hint}")
         return
     if kind == "required":
-        for key in schema["required"]:
-            if key not in value:
-                hint = " (start the file with `version: 1`)" if key == "version" and not path else ""
-                yield _diag(doc, filename, path, f"missing required key '{key}'{hint}")
+        key = str(error.message).split("'")[1] if error.message.count("'") >= 2 else "?"
+        hint = " (start the file with `version: 1`)" if key == "version" and not path else ""
+        yield _diag(doc, filename, path, f"missing required key '{key}'{hint}")
         return
     if kind == "maxProperties" and schema.get("x-kind") == "action":
         names = ", ".join(value)
@@ -117,8 +116,8 @@ def _translate(error: jsonschema.ValidationError, doc: Document, filename: str, 
         hint = schema.get("x-hint", f"must match {schema['pattern']}")
         yield _diag(doc, filename, path, f"invalid value {value!r}: {hint}")
         return
-    if kind == "const":
-        yield _diag(doc, filename, path, f"expected {schema['const']!r}, got {value!r}")
+    if kind == "const" and schema["const"] is True:
+        yield _diag(doc, filename, path, "expected true or a mapping of options (to not act, remove the action)")
         return
     if kind in ("minimum", "maximum"):
         bound = schema[kind]

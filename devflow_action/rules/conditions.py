@@ -412,7 +412,11 @@ CONDITIONS: dict[str, ConditionSpec] = {
                     {
                         "type": "object",
                         "properties": {
-                            "in": {"type": "array", "items": {"type": "string", "enum": list(CHECK_STATES)}}
+                            "in": {
+                                "type": "array",
+                                "items": {"type": "string", "enum": list(CHECK_STATES)},
+                                "description": "The state is one of these.",
+                            }
                         },
                         "required": ["in"],
                         "additionalProperties": False,

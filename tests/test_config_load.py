@@ -1,0 +1,132 @@
+"""Valid configs load into frozen, compiled objects; the committed JSON Schema matches the registries."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from devflow_action.config.loader import load_file, load_text
+from devflow_action.config.schema import build_schema
+from devflow_action.diagnostics import ConfigError
+from devflow_action.rules.actions import ACTIONS
+from devflow_action.rules.conditions import CONDITIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_FILE = ROOT / "devflow_action" / "config" / "devflow.schema.json"
+EXAMPLE_CONFIGS = sorted([*ROOT.glob("examples/**/*.yml"), *ROOT.glob("rules/*.yml")])
+EXAMPLE_CONFIGS = [p for p in EXAMPLE_CONFIGS if "workflows" not in p.parts]
+
+
+def test_committed_schema_is_the_generated_one() -> None:
+    committed = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert committed == build_schema(), (
+        "regenerate: python -m devflow_action.config.schema > devflow_action/config/devflow.schema.json"
+    )
+
+
+def test_schema_is_valid_draft_2020_12_with_id_and_descriptions() -> None:
+    schema = build_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"].startswith("https://")
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                assert "description" in sub or "$ref" in sub, f"{path}.{name} has no description"
+                walk(sub, f"{path}.{name}")
+            for key in ("items", "additionalProperties"):
+                walk(node.get(key), f"{path}[{key}]")
+            for sub in node.get("anyOf", []):
+                walk(sub, path)
+
+    walk(schema, "")
+    for name, sub in schema["$defs"].items():
+        walk(sub, name)
+
+
+def test_schema_names_every_registered_condition_and_action() -> None:
+    schema = build_schema()
+    assert set(CONDITIONS) <= set(schema["$defs"]["condition"]["properties"])
+    assert set(schema["$defs"]["action"]["properties"]) == set(ACTIONS)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_bundled_configs_load_without_warnings_and_satisfy_the_schema(path: Path) -> None:
+    config = load_file(path)
+    assert config.rules
+    assert [w.text() for w in config.warnings] == []
+    data = yaml.safe_load(path.read_text(encoding="utf-8").replace("\n    on:", "\n    'on':"))
+    jsonschema.validate(data, build_schema())
+
+
+def test_yaml_on_key_is_kept_as_a_string() -> None:
+    config = load_text("version: 1\nrules:\n  - name: r\n    on: [issues.opened, pull_request]\n    then: [{label: a}]\n")
+    assert config.rules[0].events == frozenset({"issues.opened", "pull_request"})
+
+
+def test_yaml_boolean_words_still_work_as_values() -> None:
+    config = load_text("version: 1\nrules:\n  - name: r\n    on: pull_request\n    if: {draft: no}\n    then: [{label: a}]\n")
+    assert config.rules[0].condition is not None
+
+
+def test_config_objects_are_frozen() -> None:
+    config = load_text("version: 1\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.rules[0].name = "other"  # type: ignore[misc]
+
+
+def test_undeclared_label_is_a_warning_when_labels_are_declared() -> None:
+    config = load_text(
+        "version: 1\nlabels:\n  bug: {}\nrules:\n  - name: r\n    on: issues\n    then:\n      - label: [bug, feature]\n"
+    )
+    assert [w.text() for w in config.warnings] == [
+        ".devflow.yml:8:16: warning: rules[0].then[0].label: label 'feature' is not declared under `labels`"
+    ]
+
+
+def test_no_label_warning_when_no_label_set_is_declared() -> None:
+    config = load_text("version: 1\nrules:\n  - name: r\n    on: issues\n    then: [{label: anything}]\n")
+    assert config.warnings == ()
+
+
+def test_unbuilt_sections_are_accepted_with_a_warning_each() -> None:
+    config = load_text(
+        "version: 1\nstale: {label: stale, after_days: 60}\ndigest: {window_days: 7}\n"
+        "automerge: {method: squash, if: {labels: {has: automerge}}}\n"
+    )
+    assert [w.text() for w in config.warnings] == [
+        ".devflow.yml:2:1: warning: stale: the 'stale' section is accepted but not built in this release yet; "
+        "it has no effect",
+        ".devflow.yml:3:1: warning: digest: the 'digest' section is accepted but not built in this release yet; "
+        "it has no effect",
+        ".devflow.yml:4:1: warning: automerge: the 'automerge' section is accepted but not built in this release yet; "
+        "it has no effect",
+    ]
+
+
+def test_missing_file_names_the_path_looked_at(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_file(tmp_path / "nowhere.yml")
+    assert str(tmp_path / "nowhere.yml") in info.value.diagnostics[0].message
+
+
+def test_hostile_alias_expansion_is_refused() -> None:
+    text = "version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 9):
+        text += f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]\n"
+    with pytest.raises(ConfigError) as info:
+        load_text(text)
+    assert "too large" in info.value.diagnostics[0].message
+
+
+def test_size_labels_are_computed_from_thresholds() -> None:
+    config = load_text("version: 1\nsize:\n  thresholds: {XS: 10, S: 100}\n  above: L\n  prefix: 'size: '\n")
+    assert config.size is not None
+    assert [config.size.label_for(n) for n in (0, 10, 11, 100, 101)] == [
+        "size: XS", "size: XS", "size: S", "size: S", "size: L",
+    ]  # fmt: skip
