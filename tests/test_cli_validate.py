@@ -19,7 +19,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_valid_config_exits_0_and_prints_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = write(tmp_path, "version: 1\nstale: {label: stale}\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n")
+    path = write(
+        tmp_path, "version: 1\nstale: {label: stale}\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n"
+    )
     assert main(["validate", str(path)]) == 0
     out, err = capsys.readouterr()
     assert f"{path}:2:1: warning: stale:" in out
@@ -61,7 +63,7 @@ def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_github_format_escapes_user_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    hostile = "version: 1\nrules:\n  - name: r\n    on: issues\n    then:\n      - \"x%0A::add-mask::y\\n::set-output name=a::b\": 1\n"
+    hostile = 'version: 1\nrules:\n  - name: r\n    on: issues\n    then:\n      - "x%0A::add-mask::y\\n::set-output name=a::b": 1\n'
     path = write(tmp_path, hostile)
     assert main(["validate", str(path), "--format", "github"]) == 1
     out = capsys.readouterr().out.strip()

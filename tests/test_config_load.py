@@ -65,12 +65,16 @@ def test_bundled_configs_load_without_warnings_and_satisfy_the_schema(path: Path
 
 
 def test_yaml_on_key_is_kept_as_a_string() -> None:
-    config = load_text("version: 1\nrules:\n  - name: r\n    on: [issues.opened, pull_request]\n    then: [{label: a}]\n")
+    config = load_text(
+        "version: 1\nrules:\n  - name: r\n    on: [issues.opened, pull_request]\n    then: [{label: a}]\n"
+    )
     assert config.rules[0].events == frozenset({"issues.opened", "pull_request"})
 
 
 def test_yaml_boolean_words_still_work_as_values() -> None:
-    config = load_text("version: 1\nrules:\n  - name: r\n    on: pull_request\n    if: {draft: no}\n    then: [{label: a}]\n")
+    config = load_text(
+        "version: 1\nrules:\n  - name: r\n    on: pull_request\n    if: {draft: no}\n    then: [{label: a}]\n"
+    )
     assert config.rules[0].condition is not None
 
 
