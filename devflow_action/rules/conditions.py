@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..events.model import Event, Facts
+from ..events.model import Author, Event, Facts
 from .patterns import compile_globs, compile_regex
 
 Test = Callable[[Event, Facts], bool | None]
@@ -180,27 +180,39 @@ def _label_leaf(op: str, arg: Any) -> Leaf:
 # --- author -----------------------------------------------------------------------------------------
 
 
-def _author(value: Any) -> list[Leaf]:
-    leaves: list[Leaf] = []
-    for key, arg in value.items():
-        if key == "login":
-            leaves += _text_leaves("author.login", lambda e: e.author.login if e.author else None, arg)
-        else:
-            leaves.append(_author_leaf(key, arg))
-    return leaves
+def _person(field: str, who: Callable[[Event], Author | None]) -> Callable[[Any], list[Leaf]]:
+    def compile_person(value: Any) -> list[Leaf]:
+        leaves: list[Leaf] = []
+        for key, arg in value.items():
+            if key == "login":
+                leaves += _text_leaves(f"{field}.login", lambda e: _login(who(e)), arg)
+            else:
+                leaves.append(_person_leaf(field, who, key, arg))
+        return leaves
+
+    return compile_person
 
 
-def _author_leaf(key: str, arg: Any) -> Leaf:
+def _login(person: Author | None) -> str | None:
+    return person.login if person else None
+
+
+def _person_leaf(field: str, who: Callable[[Event], Author | None], key: str, arg: Any) -> Leaf:
     if key == "association":
         allowed = frozenset([arg] if isinstance(arg, str) else arg)
-        return Leaf(
-            f"author.association in {sorted(allowed)}",
-            lambda e, f: e.author is not None and e.author.association in allowed,
-        )
+        return Leaf(f"{field}.association in {sorted(allowed)}", lambda e, f: _association(who(e)) in allowed)
     want = bool(arg)
     if key == "bot":
-        return Leaf(f"author.bot is {str(want).lower()}", lambda e, f: e.author is not None and e.author.bot == want)
-    return Leaf(f"author.first_contribution is {str(want).lower()}", _first(want), frozenset({"first_contribution"}))
+        return Leaf(f"{field}.bot is {str(want).lower()}", lambda e, f: _is_bot(who(e)) == want)
+    return Leaf(f"{field}.first_contribution is {str(want).lower()}", _first(want), frozenset({"first_contribution"}))
+
+
+def _association(person: Author | None) -> str | None:
+    return person.association if person else None
+
+
+def _is_bot(person: Author | None) -> bool | None:
+    return person.bot if person else None
 
 
 def _first(want: bool) -> Test:
@@ -269,6 +281,27 @@ def _one_or_list(values: tuple[str, ...], doc: str) -> Schema:
     }
 
 
+def _person_schema(doc: str, first_contribution: bool = False) -> Schema:
+    props: Schema = {
+        "login": _text_schema("The login."),
+        "association": _one_or_list(ASSOCIATIONS, "GitHub's author_association, one value or a list."),
+        "bot": {"type": "boolean", "description": "The account is a bot."},
+    }
+    if first_contribution:
+        props["first_contribution"] = {
+            "type": "boolean",
+            "description": "The author has not opened an issue or pull request here before.",
+        }
+    return {
+        "description": doc,
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+        "minProperties": 1,
+        "x-kind": "field",
+    }
+
+
 _GLOBS: Schema = {
     "type": ["string", "array"],
     "items": {"type": "string"},
@@ -323,26 +356,18 @@ CONDITIONS: dict[str, ConditionSpec] = {
         ),
         ConditionSpec(
             "author",
-            "Who opened the issue or pull request (for comments: the issue's author; see `comment_author`).",
+            "Who opened the issue or pull request (on comment events too).",
             "author: {first_contribution: true}",
-            {
-                "description": "Who opened the issue or pull request.",
-                "type": "object",
-                "properties": {
-                    "login": _text_schema("The author's login."),
-                    "association": _one_or_list(ASSOCIATIONS, "GitHub's author_association, one value or a list."),
-                    "first_contribution": {
-                        "type": "boolean",
-                        "description": "The author has not opened an issue or pull request here before.",
-                    },
-                    "bot": {"type": "boolean", "description": "The author is a bot account."},
-                },
-                "additionalProperties": False,
-                "minProperties": 1,
-                "x-kind": "author field",
-            },
-            _author,
+            _person_schema("Who opened the issue or pull request.", first_contribution=True),
+            _person("author", lambda e: e.author),
             frozenset({"first_contribution"}),
+        ),
+        ConditionSpec(
+            "commenter",
+            "Who wrote the comment or review the event is about (issue_comment, pull_request_review).",
+            "commenter: {association: [OWNER, MEMBER, COLLABORATOR]}",
+            _person_schema("Who wrote the comment or review."),
+            _person("commenter", lambda e: e.comment_author),
         ),
         ConditionSpec(
             "files",
