@@ -52,6 +52,10 @@ class Event:
     base: str | None = None
     head: str | None = None
     head_repository: str | None = None
+    head_sha: str | None = None
+    requested_reviewers: tuple[str, ...] = ()
+    milestone: int | None = None  # milestone number
+    locked: bool = False
     draft: bool | None = None
     state: str | None = None
     created_at: datetime | None = None

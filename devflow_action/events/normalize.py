@@ -126,6 +126,8 @@ def _common(event: Event, item: dict[str, Any]) -> dict[str, Any]:
         "created_at": _time(item.get("created_at")),
         "updated_at": _time(item.get("updated_at")),
         "comments": _int(item.get("comments")),
+        "milestone": _int(_dict(item.get("milestone")).get("number")),
+        "locked": bool(item.get("locked", False)),
     }
 
 
@@ -143,6 +145,10 @@ def _from_pull(event: Event, pull: dict[str, Any]) -> Event:
         base=str(base["ref"]) if "ref" in base else None,
         head=str(head["ref"]) if "ref" in head else None,
         head_repository=str(head_repo) if head_repo else None,
+        head_sha=str(head["sha"]) if "sha" in head else None,
+        requested_reviewers=tuple(
+            str(r["login"]) for r in pull.get("requested_reviewers") or [] if isinstance(r, dict) and "login" in r
+        ),
         draft=bool(pull.get("draft", False)),
         additions=_int(pull.get("additions")),
         deletions=_int(pull.get("deletions")),

@@ -1,0 +1,260 @@
+"""The GitHub port implemented with ghapi (sync mode), under one retry policy and a call budget.
+
+ghapi reads its base URL from ``gh_host``/``GH_HOST``, never from ``GITHUB_API_URL``: the action
+passes ``GITHUB_API_URL`` here itself (GitHub Enterprise Server, and our test server). One
+persistent HTTP client keeps the connection alive across calls. The token goes into the
+Authorization header only; it is never logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx2
+from ghapi.core import GhApi
+
+from .. import __version__
+from ..events.model import FileChange
+from .port import IssueState
+from .retry import BudgetExhausted, Policy, call
+
+_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+@dataclass
+class CallLog:
+    """Every HTTP request made (retries included), for the report and the benchmarks."""
+
+    calls: int = 0
+    writes: int = 0
+    entries: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
+
+
+class GhClient:
+    def __init__(
+        self,
+        repository: str,
+        token: str,
+        *,
+        api_url: str = "https://api.github.com",
+        policy: Policy | None = None,
+        max_calls: int = 500,
+        timeout: float = 30.0,
+    ) -> None:
+        owner, _, repo = repository.partition("/")
+        self.owner, self.repo = owner, repo
+        self.policy = policy or Policy()
+        self.max_calls = max_calls
+        self.log = CallLog()
+        self.api = GhApi(  # type: ignore[no-untyped-call]
+            owner=owner,
+            repo=repo,
+            token=token,
+            gh_host=api_url.rstrip("/"),
+            sync=True,
+            authenticate=bool(token),
+            timeout=timeout,
+        )
+        self.api.headers["User-Agent"] = f"devflow-action/{__version__}"
+        self.api.transport.retries = 0  # the policy below is the one retry policy
+        self.http = httpx2.Client(timeout=timeout, follow_redirects=True)
+        self.api.transport.client = self.http
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> GhClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _once(self, verb: str, path: str, route: dict[str, Any], query: dict[str, Any] | None, data: Any) -> Any:
+        if self.log.calls >= self.max_calls:
+            raise BudgetExhausted(self.max_calls)
+        self.log.calls += 1
+        if verb != "GET":
+            self.log.writes += 1
+        route = {"owner": self.owner, "repo": self.repo, **route}
+        shown = path.format(**route)
+        try:
+            result = self.api(path, verb, route=route, query=query, data=data)
+        except httpx2.HTTPStatusError as exc:
+            self.log.entries.append((verb, shown, exc.response.status_code))
+            raise
+        except httpx2.TransportError:
+            self.log.entries.append((verb, shown, 0))
+            raise
+        self.log.entries.append((verb, shown, 200))
+        return result
+
+    def request(
+        self,
+        verb: str,
+        path: str,
+        route: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        data: Any = None,
+        *,
+        retry: bool = True,
+    ) -> Any:
+        fn: Callable[[], Any] = lambda: self._once(verb, path, route or {}, query, data)  # noqa: E731
+        return call(fn, self.policy) if retry else fn()
+
+    def pages(self, path: str, route: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> list[Any]:
+        """Every item of a paginated list, 100 per page, following GitHub's Link header."""
+        items: list[Any] = []
+        q = {**(query or {}), "per_page": 100}
+        page = 1
+        while True:
+            got = self.request("GET", path, route, {**q, "page": page})
+            items.extend(got or [])
+            link = self.api.recv_hdrs.get("link") or ""
+            if not _NEXT.search(link):
+                return items
+            page += 1
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def get_issue(self, number: int) -> IssueState:
+        item = self.request("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"issue_number": number})
+        return IssueState(
+            labels=tuple(label["name"] for label in item.get("labels") or []),
+            state=item.get("state") or "open",
+            assignees=tuple(a["login"] for a in item.get("assignees") or []),
+            milestone=(item.get("milestone") or {}).get("number"),
+            locked=bool(item.get("locked")),
+            comments=int(item.get("comments") or 0),
+        )
+
+    def list_pull_files(self, number: int) -> list[FileChange]:
+        items = self.pages("/repos/{owner}/{repo}/pulls/{pull_number}/files", {"pull_number": number})
+        return [FileChange(f["filename"], int(f.get("additions", 0)), int(f.get("deletions", 0))) for f in items]
+
+    def count_authored(self, login: str, limit: int) -> int:
+        """Issues and pull requests opened by ``login`` here, counted up to ``limit`` (one call)."""
+        items = self.request(
+            "GET", "/repos/{owner}/{repo}/issues", query={"creator": login, "state": "all", "per_page": limit}
+        )
+        return len(items or [])
+
+    def list_comment_bodies(self, number: int) -> list[str]:
+        items = self.pages("/repos/{owner}/{repo}/issues/{issue_number}/comments", {"issue_number": number})
+        return [str(c.get("body") or "") for c in items]
+
+    def list_reviews(self, number: int) -> list[tuple[str, str]]:
+        items = self.pages("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", {"pull_number": number})
+        return [((r.get("user") or {}).get("login", ""), str(r.get("state", ""))) for r in items]
+
+    def checks_state(self, sha: str) -> str:
+        """Combined state of commit statuses and check runs: failure, pending or success."""
+        status = self.request("GET", "/repos/{owner}/{repo}/commits/{ref}/status", {"ref": sha})
+        runs = self.request("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", {"ref": sha}, {"per_page": 100})
+        states = [] if not status.get("statuses") else [status.get("state")]
+        for run in runs.get("check_runs") or []:
+            if run.get("status") != "completed":
+                states.append("pending")
+            elif run.get("conclusion") in ("success", "neutral", "skipped"):
+                states.append("success")
+            else:
+                states.append("failure")
+        if "failure" in states or "error" in states:
+            return "failure"
+        if "pending" in states or not states:
+            return "pending"
+        return "success"
+
+    def label_events(self, number: int) -> list[tuple[str, str, str]]:
+        items = self.pages("/repos/{owner}/{repo}/issues/{issue_number}/events", {"issue_number": number})
+        return [
+            (
+                str(e.get("event")),
+                str((e.get("label") or {}).get("name", "")),
+                str((e.get("actor") or {}).get("login", "")),
+            )
+            for e in items
+            if e.get("event") in ("labeled", "unlabeled")
+        ]
+
+    def get_file(self, path: str, ref: str | None) -> str | None:
+        try:
+            # quoted here, keeping '/': ghapi's route quoting would encode it
+            item = self.request(
+                "GET", "/repos/{owner}/{repo}/contents/" + quote(path, safe="/"), {}, {"ref": ref} if ref else None
+            )
+        except httpx2.HTTPStatusError as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise
+        if not isinstance(item, dict) or item.get("type") != "file":
+            return None
+        return base64.b64decode(item.get("content") or "").decode("utf-8")
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
+        got = self.request(
+            "POST",
+            "/repos/{owner}/{repo}/issues/{issue_number}/labels",
+            {"issue_number": number},
+            data={"labels": list(labels)},
+        )
+        return tuple(label["name"] for label in got or [])
+
+    def remove_label(self, number: int, label: str) -> None:
+        try:
+            self.request(
+                "DELETE",
+                "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+                {"issue_number": number, "name": label},
+            )
+        except httpx2.HTTPStatusError as exc:
+            if exc.response.status_code != 404:  # already gone: done
+                raise
+
+    def create_comment(self, number: int, body: str) -> None:
+        # Not retried here: a POST that failed ambiguously may have landed. The executor re-checks
+        # the comment's marker before trying again.
+        self.request(
+            "POST",
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            {"issue_number": number},
+            data={"body": body},
+            retry=False,
+        )
+
+    def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
+        self.request(
+            "POST",
+            "/repos/{owner}/{repo}/issues/{issue_number}/assignees",
+            {"issue_number": number},
+            data={"assignees": list(assignees)},
+        )
+
+    def request_reviewers(self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]) -> None:
+        data: dict[str, list[str]] = {}
+        if reviewers:
+            data["reviewers"] = list(reviewers)
+        if team_reviewers:
+            data["team_reviewers"] = list(team_reviewers)
+        self.request(
+            "POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {"pull_number": number}, data=data
+        )
+
+    def update_issue(self, number: int, fields: dict[str, object]) -> None:
+        self.request("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", {"issue_number": number}, data=fields)
+
+    def lock(self, number: int, reason: str | None) -> None:
+        self.request(
+            "PUT",
+            "/repos/{owner}/{repo}/issues/{issue_number}/lock",
+            {"issue_number": number},
+            data={"lock_reason": reason} if reason else None,
+        )

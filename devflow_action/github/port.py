@@ -1,0 +1,56 @@
+"""The narrow port to GitHub: the few calls Devflow makes. The ghapi client implements it; nothing
+outside ``devflow_action.github`` talks to GitHub."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..events.model import Event, FileChange
+
+
+@dataclass(frozen=True)
+class IssueState:
+    """What an issue or pull request looks like now: the base for an idempotent apply."""
+
+    labels: tuple[str, ...]
+    state: str
+    assignees: tuple[str, ...] = ()
+    milestone: int | None = None
+    locked: bool = False
+    comments: int = 0
+    requested_reviewers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_event(cls, event: Event) -> IssueState:
+        return cls(
+            labels=event.labels,
+            state=event.state or "open",
+            assignees=event.assignees,
+            milestone=event.milestone,
+            locked=event.locked,
+            comments=event.comments or 0,
+            requested_reviewers=event.requested_reviewers,
+        )
+
+
+class GitHubPort(Protocol):
+    # reads
+    def get_issue(self, number: int) -> IssueState: ...
+    def list_pull_files(self, number: int) -> list[FileChange]: ...
+    def count_authored(self, login: str, limit: int) -> int: ...
+    def list_comment_bodies(self, number: int) -> list[str]: ...
+    def list_reviews(self, number: int) -> list[tuple[str, str]]: ...  # (login, state), oldest first
+    def checks_state(self, sha: str) -> str: ...
+    def label_events(self, number: int) -> list[tuple[str, str, str]]: ...  # (event, label, actor), oldest first
+    def get_file(self, path: str, ref: str | None) -> str | None: ...
+
+    # writes
+    def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]: ...
+    def remove_label(self, number: int, label: str) -> None: ...
+    def create_comment(self, number: int, body: str) -> None: ...
+    def add_assignees(self, number: int, assignees: Sequence[str]) -> None: ...
+    def request_reviewers(self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]) -> None: ...
+    def update_issue(self, number: int, fields: dict[str, object]) -> None: ...
+    def lock(self, number: int, reason: str | None) -> None: ...
