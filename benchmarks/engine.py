@@ -42,7 +42,8 @@ def config_text(n: int = 50) -> str:
     for i in range(n):
         rules.append(
             f"  - name: rule {i}\n    on: {EVENTS[i % len(EVENTS)]}\n    if: {CONDITIONS[i % len(CONDITIONS)]}\n"
-            f"    then:\n      - label: [label-{i % 7}]\n" + ("      - comment: {template: welcome, once: true}\n" if i % 10 == 7 else "")
+            f"    then:\n      - label: [label-{i % 7}]\n"
+            + ("      - comment: {template: welcome, once: true}\n" if i % 10 == 7 else "")
         )
     return "version: 1\nsize:\n  thresholds: {XS: 10, S: 100, M: 500}\nrules:\n" + "".join(rules)
 

@@ -82,7 +82,8 @@ def _run(env: Mapping[str, str], out: TextIO) -> int:
     max_calls = int(env.get("DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS))
     with GhClient(repository, token, api_url=api_url, max_calls=max_calls) as client:
         try:
-            text, where = _config_text(client, event, config_path, workspace)
+            # Validation only reads the file, so it checks the workspace's copy (a PR's proposed config).
+            text, where = _config_text(client, event, config_path, workspace, trust_head=command == "validate")
             config = load_text(text, config_path)
         except ConfigError as exc:
             return _config_failed(exc.diagnostics, env, out)
@@ -130,14 +131,16 @@ def _run(env: Mapping[str, str], out: TextIO) -> int:
     return EXIT_OK
 
 
-def _config_text(client: GhClient, event: Event, path: str, workspace: Path) -> tuple[str, str]:
+def _config_text(
+    client: GhClient, event: Event, path: str, workspace: Path, *, trust_head: bool = False
+) -> tuple[str, str]:
     """The workspace's copy, unless the event is untrusted; the base branch through the API then.
 
     On ``pull_request_target`` and on pull requests from forks the workspace may hold the PR's own
     code, so the config is read from the base branch and nothing from the head is used."""
     if Path(path).is_absolute() or ".." in Path(path).parts:
         raise ConfigError([Diagnostic(0, 0, "", "the config path must be relative to the repository root", file=path)])
-    if not event.trusted or event.from_fork:
+    if not trust_head and (not event.trusted or event.from_fork):
         ref = event.base
         text = client.get_file(path, ref)
         if text is None:
