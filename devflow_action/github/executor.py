@@ -159,7 +159,8 @@ class Executor:
                 if classify(exc, self.policy) != "retry" or attempt == self.policy.attempts or marker is None:
                     raise
                 self.policy.sleep(min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1)))
-                self._bodies = None  # the POST may have landed: look again before retrying
+                # The POST may have landed: read the comments again before trying once more.
+                self._bodies = self.port.list_comment_bodies(self.number)
                 if self._has_marker(marker):
                     return "applied", "posted (confirmed after an error)"
                 continue

@@ -1,0 +1,121 @@
+"""An in-memory GitHubPort that records every call, for executor and facts unit tests (the real ghapi
+client is exercised against the HTTP test server in the integration tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx2
+
+from devflow_action.events.model import FileChange
+from devflow_action.github.port import IssueState
+
+
+def http_error(status: int, headers: dict[str, str] | None = None) -> httpx2.HTTPStatusError:
+    request = httpx2.Request("POST", "https://api.github.test/repos/o/r/issues/1/comments")
+    response = httpx2.Response(status, headers=headers or {}, json={"message": "boom"}, request=request)
+    return httpx2.HTTPStatusError(f"{status}", request=request, response=response)
+
+
+@dataclass
+class FakeGitHub:
+    labels: list[str] = field(default_factory=list)
+    state: str = "open"
+    assignees: list[str] = field(default_factory=list)
+    milestone: int | None = None
+    locked: bool = False
+    comments: list[str] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+    authored: int = 1
+    events: list[tuple[str, str, str]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    # fault injection: call index (0-based) -> (status, applied first?)
+    faults: dict[int, tuple[int, bool]] = field(default_factory=dict)
+
+    def _call(self, name: str, write: bool = False) -> bool:
+        """Record the call; raise an injected fault. Returns False when the write must not apply."""
+        index = len(self.calls)
+        self.calls.append(name)
+        if index in self.faults:
+            status, applied = self.faults[index]
+            if not applied:
+                raise http_error(status)
+            self._pending_error = http_error(status)
+        return True
+
+    def _maybe_fail_after(self) -> None:
+        error = getattr(self, "_pending_error", None)
+        if error is not None:
+            self._pending_error = None
+            raise error
+
+    def get_issue(self, number: int) -> IssueState:
+        self._call("get_issue")
+        return IssueState(
+            tuple(self.labels), self.state, tuple(self.assignees), self.milestone, self.locked, len(self.comments)
+        )
+
+    def list_pull_files(self, number: int) -> list[FileChange]:
+        for _ in range(max(1, -(-len(self.files) // 100))):
+            self._call("list_pull_files")
+        return list(self.files)
+
+    def count_authored(self, login: str, limit: int) -> int:
+        self._call("count_authored")
+        return min(self.authored, limit)
+
+    def list_comment_bodies(self, number: int) -> list[str]:
+        self._call("list_comments")
+        return list(self.comments)
+
+    def list_reviews(self, number: int) -> list[tuple[str, str]]:
+        self._call("list_reviews")
+        return []
+
+    def checks_state(self, sha: str) -> str:
+        self._call("checks_state")
+        return "success"
+
+    def label_events(self, number: int) -> list[tuple[str, str, str]]:
+        self._call("label_events")
+        return list(self.events)
+
+    def get_file(self, path: str, ref: str | None) -> str | None:
+        self._call("get_file")
+        return None
+
+    def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
+        self._call("add_labels", True)
+        self.labels += [label for label in labels if label not in self.labels]
+        self._maybe_fail_after()
+        return tuple(self.labels)
+
+    def remove_label(self, number: int, label: str) -> None:
+        self._call("remove_label", True)
+        if label in self.labels:
+            self.labels.remove(label)
+        self._maybe_fail_after()
+
+    def create_comment(self, number: int, body: str) -> None:
+        self._call("create_comment", True)
+        self.comments.append(body)
+        self._maybe_fail_after()
+
+    def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
+        self._call("add_assignees", True)
+        self.assignees += [a for a in assignees if a not in self.assignees]
+
+    def request_reviewers(self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]) -> None:
+        self._call("request_reviewers", True)
+
+    def update_issue(self, number: int, fields: dict[str, object]) -> None:
+        self._call("update_issue", True)
+        if "state" in fields:
+            self.state = str(fields["state"])
+        if "milestone" in fields:
+            self.milestone = fields["milestone"]  # type: ignore[assignment]
+
+    def lock(self, number: int, reason: str | None) -> None:
+        self._call("lock", True)
+        self.locked = True

@@ -1,0 +1,212 @@
+"""Executor and facts provider against an in-memory port: fewest calls, idempotent, clean stops."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import httpx2
+import pytest
+
+from devflow_action import plan as p
+from devflow_action.config.loader import load_text
+from devflow_action.events.model import FileChange
+from devflow_action.events.normalize import normalize
+from devflow_action.github.executor import Executor
+from devflow_action.github.facts import collect
+from devflow_action.github.port import IssueState
+from devflow_action.github.retry import BudgetExhausted, Policy
+from devflow_action.github.run import apply_event
+
+from .conftest import load_payload
+from .fakegithub import FakeGitHub
+
+ISSUE = normalize("issues", load_payload("issues/opened.json"))  # #1, labels [bug], comments 0, OWNER
+PR = normalize("pull_request", load_payload("pull_request/opened.json"))
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+FAST = Policy(initial=0.0, max_backoff=0.0, sleep=lambda s: None)
+WELCOME = p.Comment("hi\n\n<!-- devflow:welcome -->", "<!-- devflow:welcome -->")
+
+
+def run(fake: FakeGitHub, ops: list[p.Operation], state: IssueState | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    state = state or IssueState(tuple(fake.labels), fake.state, comments=len(fake.comments))
+    executor = Executor(fake, 1, state, policy=FAST, **kw)  # type: ignore[arg-type]
+    return executor.run(p.Plan("issues.opened", "o/r", 1, tuple(ops)))
+
+
+def test_all_labels_in_one_request_and_only_missing_ones() -> None:
+    fake = FakeGitHub(labels=["bug"])
+    report = run(fake, [p.AddLabels(("bug", "a", "b"))])
+    assert fake.calls == ["add_labels"]
+    assert fake.labels == ["bug", "a", "b"]
+    assert report.labels("add_labels") == ["bug", "a", "b"]  # the operation as planned
+
+
+def test_nothing_is_written_when_the_state_already_matches() -> None:
+    fake = FakeGitHub(labels=["a"], assignees=["x"], state="closed", milestone=3, locked=True)
+    state = IssueState(("a",), "closed", ("x",), 3, True)
+    ops = [p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.SetMilestone(3), p.Lock()]
+    report = run(fake, ops, state)
+    assert fake.calls == []
+    assert {o.status for o in report.outcomes} == {"skipped"}
+
+
+def test_removals_only_for_labels_present_and_a_404_counts_as_done() -> None:
+    fake = FakeGitHub(labels=["a", "b"])
+    run(fake, [p.RemoveLabels(("a", "zzz"))])
+    assert fake.calls == ["remove_label"] and fake.labels == ["b"]
+
+
+def test_close_and_milestone_are_one_patch() -> None:
+    fake = FakeGitHub()
+    report = run(fake, [p.Close("not_planned"), p.SetMilestone(2)])
+    assert fake.calls == ["update_issue"]
+    assert (fake.state, fake.milestone) == ("closed", 2)
+    assert report.outcomes[0].operation["type"] == "update_issue"
+
+
+def test_once_comment_on_a_fresh_item_without_comments_needs_no_read() -> None:
+    fake = FakeGitHub()
+    run(fake, [WELCOME])
+    assert fake.calls == ["create_comment"]
+
+
+def test_once_comment_is_skipped_when_its_marker_exists() -> None:
+    fake = FakeGitHub(comments=["earlier\n\n<!-- devflow:welcome -->"])
+    report = run(fake, [WELCOME])
+    assert fake.calls == ["list_comments"]
+    assert report.outcomes[0].status == "skipped"
+
+
+def test_plain_comments_carry_a_run_marker_so_a_rerun_does_not_repeat_them() -> None:
+    fake = FakeGitHub()
+    run(fake, [p.Comment("thanks")], run_key="42")
+    assert fake.comments == ["thanks\n\n<!-- devflow:run:42:0 -->"]
+    report = run(fake, [p.Comment("thanks")], run_key="42")  # the job re-run: same run id
+    assert report.outcomes[0].status == "skipped"
+    assert len(fake.comments) == 1
+
+
+def test_comment_that_landed_despite_a_502_is_not_posted_twice() -> None:
+    fake = FakeGitHub(faults={0: (502, True)})  # GitHub stores the comment, then the client sees 502
+    report = run(fake, [WELCOME])
+    assert fake.calls == ["create_comment", "list_comments"]
+    assert len(fake.comments) == 1
+    assert report.outcomes[0].status == "applied"
+
+
+def test_comment_that_did_not_land_is_retried_once_confirmed_absent() -> None:
+    fake = FakeGitHub(faults={0: (502, False)})
+    run(fake, [WELCOME])
+    assert fake.calls == ["create_comment", "list_comments", "create_comment"]
+    assert len(fake.comments) == 1
+
+
+def test_a_refused_operation_fails_and_the_rest_still_applies() -> None:
+    fake = FakeGitHub(faults={0: (422, False)})
+    report = run(fake, [p.AddLabels(("a",)), p.Assign(("x",))])
+    assert [o.status for o in report.outcomes] == ["failed", "applied"]
+    assert report.outcomes[0].detail == "GitHub answered 422: boom"
+
+
+def test_budget_stop_reports_the_rest_as_left() -> None:
+    class Budgeted(FakeGitHub):
+        def add_assignees(self, number: int, assignees: object) -> None:  # type: ignore[override]
+            raise BudgetExhausted(3)
+
+    fake = Budgeted()
+    report = run(fake, [p.AddLabels(("a",)), p.Assign(("x",)), p.Close()])
+    assert [o.status for o in report.outcomes] == ["applied", "left", "left"]
+    assert report.stopped == "the run's API call budget (3 calls) is spent"
+
+
+def test_dry_run_reads_but_never_writes() -> None:
+    fake = FakeGitHub(comments=["x"])
+    report = run(fake, [p.AddLabels(("a",)), WELCOME, p.Close()], dry_run=True)
+    assert fake.calls == ["list_comments"]
+    assert [o.status for o in report.outcomes] == ["dry-run", "dry-run", "dry-run"]
+
+
+# --- facts --------------------------------------------------------------------------------------
+
+
+def test_fresh_event_uses_the_payload_and_fetches_only_declared_facts() -> None:
+    fake = FakeGitHub(files=[FileChange(f"f{i}.py") for i in range(250)])
+    observed = collect(PR, frozenset({"files"}), fake, fresh=True, now=NOW)
+    assert fake.calls == ["list_pull_files"] * 3  # ceil(250 / 100)
+    assert observed.state.labels == ("bug",) and observed.facts.labels is None
+
+
+def test_rerun_reads_the_current_state_once() -> None:
+    fake = FakeGitHub(labels=["triaged"])
+    observed = collect(ISSUE, frozenset(), fake, fresh=False, now=NOW)
+    assert fake.calls == ["get_issue"]
+    assert observed.facts.labels == ("triaged",)
+
+
+def test_first_contribution_from_association_needs_no_call() -> None:
+    fake = FakeGitHub()
+    assert (
+        collect(ISSUE, frozenset({"first_contribution"}), fake, fresh=True, now=NOW).facts.first_contribution is False
+    )
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(("authored", "first"), [(1, True), (2, False)])
+def test_first_contribution_with_association_none_is_one_call(authored: int, first: bool) -> None:
+    newcomer = replace(ISSUE, author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
+    fake = FakeGitHub(authored=authored)
+    facts = collect(newcomer, frozenset({"first_contribution"}), fake, fresh=True, now=NOW).facts
+    assert facts.first_contribution is first
+    assert fake.calls == ["count_authored"]
+
+
+def test_devflow_labels_are_those_last_added_by_devflow() -> None:
+    fake = FakeGitHub(
+        events=[("labeled", "a", "github-actions[bot]"), ("labeled", "b", "alice"), ("labeled", "bug", "github-actions[bot]"),
+                ("unlabeled", "bug", "alice"), ("labeled", "bug", "alice")]
+    )  # fmt: skip
+    event = replace(ISSUE, labels=("a", "b", "bug"))
+    facts = collect(event, frozenset({"devflow_labels"}), fake, fresh=True, now=NOW).facts
+    assert facts.devflow_labels == {"a"}
+
+
+def test_an_event_no_rule_is_triggered_by_makes_no_call() -> None:
+    config = load_text("version: 1\nrules:\n  - name: r\n    on: pull_request\n    then: [{label: a}]\n")
+    fake = FakeGitHub()
+    result = apply_event(config, ISSUE, fake, fresh=False, now=NOW, policy=FAST)
+    assert fake.calls == [] and result.plan.operations == ()
+
+
+def test_rerun_after_a_stop_applies_the_rest_without_duplicates() -> None:
+    config = load_text(
+        "version: 1\nrules:\n  - name: r\n    on: issues\n    then:\n      - label: [x, y]\n"
+        "      - comment: {template: welcome, once: true}\n      - assign: octocat\n"
+    )
+
+    class StopsOnce(FakeGitHub):
+        stopped = False
+
+        def add_assignees(self, number: int, assignees: object) -> None:  # type: ignore[override]
+            if not self.stopped:
+                self.stopped = True
+                raise BudgetExhausted(3)
+            super().add_assignees(number, assignees)  # type: ignore[arg-type]
+
+    fake = StopsOnce(labels=["bug"])
+    first = apply_event(config, ISSUE, fake, fresh=True, now=NOW, policy=FAST)
+    assert [o.status for o in first.report.outcomes] == ["applied", "applied", "left"]
+    fake.calls.clear()
+    again = apply_event(config, ISSUE, fake, fresh=False, now=NOW, policy=FAST)  # the re-run
+    assert [o.status for o in again.report.outcomes] == ["skipped", "applied"]  # labels already there: planned away
+    assert fake.calls == ["get_issue", "list_comments", "add_assignees"]
+    assert len(fake.comments) == 1 and fake.labels == ["bug", "x", "y"] and fake.assignees == ["octocat"]
+
+
+def test_transport_errors_are_reported_as_failed() -> None:
+    class Down(FakeGitHub):
+        def add_labels(self, number: int, labels: object) -> tuple[str, ...]:  # type: ignore[override]
+            raise httpx2.ConnectError("refused")
+
+    report = run(Down(), [p.AddLabels(("a",))])
+    assert report.outcomes[0].status == "failed"
