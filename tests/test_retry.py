@@ -75,7 +75,7 @@ def test_near_rate_limit_reset_is_waited_for() -> None:
     slept: list[float] = []
     fn, calls = flaky([http_error(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 20)})])
     assert call(fn, policy(slept)) == "ok"
-    assert slept == [21.0]
+    assert slept == [21.0] and len(calls) == 2
 
 
 def test_retry_after_is_honoured() -> None:
