@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,8 +90,9 @@ def call(fn: Callable[[], T], policy: Policy) -> T:
             limit = rate_limit_wait(exc.response, policy.clock)
             if limit is not None:
                 return limit + 1.0
-        backoff = tenacity.wait_exponential_jitter(initial=policy.initial, max=policy.max_backoff)
-        return float(backoff(state))
+        # exponential backoff with full jitter on top: initial * 2^(n-1) + U(0, initial), capped
+        base = policy.initial * 2 ** (state.attempt_number - 1)
+        return min(policy.max_backoff, base + random.uniform(0, policy.initial))
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(lambda e: classify(e, policy) in ("retry", "wait")),
