@@ -91,8 +91,8 @@ def call(fn: Callable[[], T], policy: Policy) -> T:
             if limit is not None:
                 return limit + 1.0
         # exponential backoff with full jitter on top: initial * 2^(n-1) + U(0, initial), capped
-        base = policy.initial * 2 ** (state.attempt_number - 1)
-        return min(policy.max_backoff, base + random.uniform(0, policy.initial))
+        base: float = policy.initial * 2 ** (state.attempt_number - 1)
+        return float(min(policy.max_backoff, base + random.uniform(0, policy.initial)))
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(lambda e: classify(e, policy) in ("retry", "wait")),
