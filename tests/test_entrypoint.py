@@ -27,7 +27,9 @@ def _env() -> dict[str, str]:
 
 def test_entrypoint_with_P_ignores_a_devflow_action_folder_in_the_workspace(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
-    proc = subprocess.run([sys.executable, "-P", "-m", "devflow_action"], cwd=ws, env=_env(), capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-P", "-m", "devflow_action"], cwd=ws, env=_env(), capture_output=True, text=True
+    )
     assert not (ws / "PWNED").exists()
     assert proc.returncode == 1  # our own usage error: no runner environment
     assert "GITHUB_EVENT_NAME is not set" in proc.stdout
