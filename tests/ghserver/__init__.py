@@ -1,0 +1,34 @@
+"""A GitHub REST API test server for integration tests (stdlib `http.server`, in-memory state).
+
+    server = GitHubTestServer().start()
+    server.state.seed_from_payload(json.loads(Path(".../issues/opened.json").read_text()))
+    api = server.client()                      # sync ghapi.GhApi bound to the server
+    api.issues.add_labels(1, labels=["bug"])
+    assert server.violations == [] and len(server.writes) == 1
+    server.stop()
+
+Every request is checked against GitHub's OpenAPI subset (`shared/github/rest-openapi-subset.json`).
+"""
+
+from .fixtures import RECORDING_PORT, check_server
+from .server import Faults, GitHubTestServer, RequestRecord
+from .spec import load_contract, shared_dir
+from .state import DEFAULT_ACTOR, ChangedFile, Comment, Event, Issue, Label, Repository, State
+
+__all__ = [
+    "DEFAULT_ACTOR",
+    "RECORDING_PORT",
+    "ChangedFile",
+    "Comment",
+    "Event",
+    "Faults",
+    "GitHubTestServer",
+    "Issue",
+    "Label",
+    "Repository",
+    "RequestRecord",
+    "State",
+    "check_server",
+    "load_contract",
+    "shared_dir",
+]
