@@ -1,7 +1,7 @@
 """A GitHub REST API test server for integration tests (stdlib `http.server`, in-memory state).
 
     server = GitHubTestServer().start()
-    server.state.seed_from_payload(json.loads(Path(".../issues/opened.json").read_text()))
+    server.state.seed_from_payload(load_payload("issues/opened.json"))
     api = server.client()                      # sync ghapi.GhApi bound to the server
     api.issues.add_labels(1, labels=["bug"])
     assert server.violations == [] and len(server.writes) == 1
@@ -11,6 +11,7 @@ Every request is checked against GitHub's OpenAPI subset (`shared/github/rest-op
 """
 
 from .fixtures import RECORDING_PORT, check_server
+from .seed import load_payload
 from .server import Faults, GitHubTestServer, RequestRecord
 from .spec import load_contract, shared_dir
 from .state import DEFAULT_ACTOR, ChangedFile, Comment, Event, Issue, Label, Repository, State
@@ -30,5 +31,6 @@ __all__ = [
     "State",
     "check_server",
     "load_contract",
+    "load_payload",
     "shared_dir",
 ]

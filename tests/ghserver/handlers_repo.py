@@ -9,13 +9,6 @@ from .render import error, ts
 from .state import CheckRun, Issue, fake_sha
 
 PULLS_DOC = "/pulls/pulls"
-ROLE_TO_PERMISSION = {
-    "admin": "admin",
-    "maintain": "write",
-    "write": "write",
-    "triage": "read",
-    "read": "read",
-}
 
 
 @route("repos/get")

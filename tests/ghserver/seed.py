@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from .state import Comment, Issue, Milestone, State, fake_sha, parse_time
+from .spec import github_dir
+from .state import Comment, Issue, Milestone, Review, State, fake_sha, parse_time
+
+
+def load_payload(name: str) -> dict[str, Any]:
+    """A webhook payload by relative name, e.g. `"issues/opened.json"` or `"pull_request/variants/..."`."""
+    data: dict[str, Any] = json.loads((github_dir() / "webhook-payloads" / name).read_text(encoding="utf-8"))
+    return data
 
 
 def seed_from_payload(state: State, payload: dict[str, Any]) -> Issue | None:
@@ -32,6 +40,23 @@ def seed_from_payload(state: State, payload: dict[str, Any]) -> Issue | None:
     comment = payload.get("comment")
     if comment and "issue" in payload:
         _seed_comment(state, issue.number, comment)
+    review = payload.get("review")
+    if review and issue.is_pull:
+        login = review["user"]["login"]
+        state.user_id(login, review["user"].get("id"))
+        when = parse_time(review.get("submitted_at")) or state.now()
+        state.reviews.append(
+            Review(
+                review["id"],
+                issue.number,
+                login,
+                review["state"].upper(),
+                review.get("body") or "",
+                review.get("commit_id") or issue.head_sha,
+                when,
+                review.get("author_association", "NONE"),
+            )
+        )
     return issue
 
 

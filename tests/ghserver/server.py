@@ -58,11 +58,14 @@ class GitHubTestServer:
         host: str = "127.0.0.1",
         token: str = "test-token",
         faults: Faults | None = None,
-        check_responses: bool = False,
+        check_responses: bool = True,
         rate_limit: int = 5000,
+        actor: str | None = None,
         contract: Contract | None = None,
     ) -> None:
         self.state = state or State()
+        if actor is not None:
+            self.state.actor = actor  # the token's identity: author of writes and events
         self.token = token
         self.faults = faults or Faults()
         self.check_responses = check_responses  # validate our own 2xx bodies against the spec
@@ -298,7 +301,7 @@ class GitHubTestServer:
 
     def _headers(self, index: int, reply: Reply, op: Operation | None) -> dict[str, str]:
         rate = self.rate_snapshot()
-        out = {"content-type": "application/json; charset=utf-8"} if reply.body is not None else {}
+        out = {"content-type": "application/json; charset=utf-8"}  # on 204s too: harmless, uniform
         out.update(
             {
                 "x-ratelimit-limit": str(rate["limit"]),

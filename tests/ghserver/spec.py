@@ -27,6 +27,13 @@ SPEC_FILE = "rest-openapi-subset.json"
 # The spec only says "(max 100)" in the per_page description; GitHub clamps silently, we reject.
 MAX_PER_PAGE = 100
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+# Places where the subset's response schema is stricter than what GitHub actually sends; the server
+# answers like GitHub, and the self-check skips these (operationId, regex on the problem text).
+RESPONSE_SPEC_GAPS = [
+    # issue-search-result-item.body is `type: string` (not nullable), but an issue without a
+    # description has `"body": null` in search results exactly as in `GET /issues/{n}`.
+    ("search/issues-and-pull-requests", re.compile(r"^body items/\d+/body: None is not of type 'string'$")),
+]
 
 
 def shared_dir() -> Path:
@@ -264,7 +271,9 @@ class Contract:
             if str(status) not in op.responses and 200 <= status < 300:
                 return [f"status {status} not documented for {op.method} {op.path}"]
             return []
-        return [_describe(e) for e in self.validator(schema).iter_errors(body)]
+        problems = [_describe(e) for e in self.validator(schema).iter_errors(body)]
+        gaps = [rx for op_id, rx in RESPONSE_SPEC_GAPS if op_id == op.operation_id]
+        return [p for p in problems if not any(rx.match(p) for rx in gaps)]
 
 
 def _describe(error: Any) -> str:
