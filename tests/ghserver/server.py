@@ -239,7 +239,7 @@ class GitHubTestServer:
             if self._limited_until is None:
                 self._used += 1
                 return None
-        uid = self.state.user_id(self.state.actor)
+            uid = self.state.user_id(self.state.actor)
         if f.rate_limit_status == 429:
             message = (
                 "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
