@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.ghserver.fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEVFLOW_SHARED_DIR", ROOT.parent / "shared"))
 GITHUB_DATA = SHARED / "github"
