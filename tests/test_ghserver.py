@@ -322,17 +322,10 @@ def test_search(gh_server: GitHubTestServer, gh_api: GhApi) -> None:
     s.add_pull("a pr", user="alice", created_at="2024-02-01T00:00:00Z", state="closed")
 
     def numbers(q: str) -> list[int]:
-        return [
-            i.number
-            for i in gh_api.search.issues_and_pull_requests(q=f"repo:octo-org/octo-repo {q}")["items"]
-        ]
+        return [i.number for i in gh_api.search.issues_and_pull_requests(q=f"repo:octo-org/octo-repo {q}")["items"]]
 
     assert numbers("is:issue") == [2, 1] and numbers("is:pr is:closed") == [3]
-    assert (
-        numbers("author:alice is:open") == [1]
-        and numbers("label:bug") == [1]
-        and numbers("-label:bug") == [3, 2]
-    )
+    assert numbers("author:alice is:open") == [1] and numbers("label:bug") == [1] and numbers("-label:bug") == [3, 2]
     assert numbers("updated:<2024-02-01") == [1] and numbers("created:>=2024-02-01") == [3, 2]
     assert numbers('"new feature"') == [2] and numbers("created:2024-01-01..2024-01-31") == [1]
     result = gh_api.search.issues_and_pull_requests(q="repo:other/repo")
@@ -351,10 +344,7 @@ def test_contents_at_ref(gh_server: GitHubTestServer, gh_api: GhApi) -> None:
     import base64
 
     assert base64.b64decode(got.content) == b"rules: []\n"
-    assert (
-        base64.b64decode(gh_api.repos.get_content(".github/devflow.yml", ref="feature").content)
-        == b"rules: [x]\n"
-    )
+    assert base64.b64decode(gh_api.repos.get_content(".github/devflow.yml", ref="feature").content) == b"rules: [x]\n"
     assert [e.name for e in gh_api.repos.get_content(".github")] == ["devflow.yml"]
     status, _, body = raw(gh_server, "GET", f"{REPO}/contents/missing.yml?ref=main")
     assert status == 404 and body["message"] == "Not Found"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import httpx2
+
 from ..config.model import Config
 from ..events.model import Event
 from ..plan import Plan
@@ -12,7 +14,7 @@ from ..rules.engine import SIZE_ACTIONS, evaluate, required_facts
 from .executor import Executor, Report
 from .facts import DEFAULT_SELF_LOGIN, Observed, collect
 from .port import GitHubPort
-from .retry import Policy
+from .retry import BudgetExhausted, Policy, RateLimited
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,12 @@ def apply_event(
     if not has_work(config, event):
         return Result(evaluate(event, config), Report(), None)
     assert event.number is not None
-    observed = collect(event, required_facts(config, event), port, fresh=fresh, now=now, self_login=self_login)
+    try:
+        observed = collect(event, required_facts(config, event), port, fresh=fresh, now=now, self_login=self_login)
+    except (RateLimited, BudgetExhausted, httpx2.HTTPError) as exc:
+        # Nothing was decided, nothing written: the whole plan is work left for a re-run.
+        reason = str(exc) if isinstance(exc, RateLimited | BudgetExhausted) else f"reading from GitHub failed: {exc}"
+        return Result(evaluate(event, config), Report(stopped=f"stopped before planning: {reason}"), None)
     plan = evaluate(event, config, observed.facts)
     executor = Executor(port, event.number, observed.state, dry_run, run_key, policy or Policy())
     return Result(plan, executor.run(plan), observed)

@@ -69,9 +69,7 @@ def _milestone(value: Any) -> Milestone | None:
     try:
         number = int(value)
     except ValueError:
-        raise validation_failed(
-            errors=[{"resource": "Issue", "field": "milestone", "code": "invalid"}]
-        ) from None
+        raise validation_failed(errors=[{"resource": "Issue", "field": "milestone", "code": "invalid"}]) from None
     return Milestone(number, f"Milestone {number}", id=8000 + number)
 
 
@@ -87,9 +85,7 @@ def create_issue(ctx: Ctx) -> Reply:
     issue = ctx.state.add_issue(str(body["title"]), ctx.actor, body=body.get("body"))
     issue.milestone = _milestone(body.get("milestone"))
     set_issue_labels(ctx, issue, _names(body.get("labels")))
-    set_assignees(
-        ctx, issue, _names(body.get("assignees") or ([body["assignee"]] if body.get("assignee") else []))
-    )
+    set_assignees(ctx, issue, _names(body.get("assignees") or ([body["assignee"]] if body.get("assignee") else [])))
     ctx.state.events = [e for e in ctx.state.events if e.issue_number != issue.number]  # creation is silent
     return Reply(201, ctx.render.issue(issue))
 
@@ -109,9 +105,7 @@ def update_issue(ctx: Ctx) -> Reply:
         set_issue_labels(ctx, issue, _names(body["labels"]))
     if "assignees" in body or "assignee" in body:
         wanted = (
-            _names(body["assignees"])
-            if "assignees" in body
-            else _names([body["assignee"]] if body["assignee"] else [])
+            _names(body["assignees"]) if "assignees" in body else _names([body["assignee"]] if body["assignee"] else [])
         )
         set_assignees(ctx, issue, wanted)
     new_state = body.get("state")
@@ -187,9 +181,7 @@ def set_labels(ctx: Ctx) -> Reply:
 def remove_label(ctx: Ctx) -> Reply:
     issue, name = ctx.issue(), ctx.params["name"].lower()
     if name not in (n.lower() for n in issue.labels):
-        raise HttpError(
-            404, error("Label does not exist", f"{LABELS_DOC}#remove-a-label-from-an-issue", status="404")
-        )
+        raise HttpError(404, error("Label does not exist", f"{LABELS_DOC}#remove-a-label-from-an-issue", status="404"))
     set_issue_labels(ctx, issue, [n for n in issue.labels if n.lower() != name])
     return _labels_reply(ctx, issue)
 
@@ -218,9 +210,7 @@ def create_label(ctx: Ctx) -> Reply:
     body = ctx.body
     if ctx.state.label(body["name"]):
         raise validation_failed(errors=[{"resource": "Label", "code": "already_exists", "field": "name"}])
-    label = ctx.state.add_label(
-        body["name"], body.get("color", "ededed").lstrip("#"), body.get("description")
-    )
+    label = ctx.state.add_label(body["name"], body.get("color", "ededed").lstrip("#"), body.get("description"))
     return Reply(201, ctx.render.label(label))
 
 
@@ -308,9 +298,7 @@ def _comment(ctx: Ctx) -> Any:
 @route("issues/list-comments")
 def list_comments(ctx: Ctx) -> Reply:
     since = parse_time(ctx.params.get("since"))
-    items = [
-        c for c in ctx.state.issue_comments(ctx.issue().number) if since is None or c.updated_at >= since
-    ]
+    items = [c for c in ctx.state.issue_comments(ctx.issue().number) if since is None or c.updated_at >= since]
     return ctx.page(items, ctx.render.comment)
 
 

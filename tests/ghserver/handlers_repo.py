@@ -41,9 +41,7 @@ def list_pulls(ctx: Ctx) -> Reply:
         pulls = [i for i in pulls if i.state == p.get("state", "open")]
     if "head" in p:
         owner, _, ref = p["head"].rpartition(":")
-        pulls = [
-            i for i in pulls if i.head_ref == ref and owner.lower() in ("", ctx.state.repo.owner.lower())
-        ]
+        pulls = [i for i in pulls if i.head_ref == ref and owner.lower() in ("", ctx.state.repo.owner.lower())]
     if "base" in p:
         pulls = [i for i in pulls if i.base_ref == p["base"]]
     sort = p.get("sort", "created")
@@ -116,9 +114,7 @@ def merge(ctx: Ctx) -> Reply:
     state.add_event(pull.number, "merged", commit_id=pull.merge_commit_sha)
     state.add_event(pull.number, "closed", commit_id=pull.merge_commit_sha)
     state.branches[pull.base_ref] = pull.merge_commit_sha
-    return Reply(
-        200, {"sha": pull.merge_commit_sha, "merged": True, "message": "Pull Request successfully merged"}
-    )
+    return Reply(200, {"sha": pull.merge_commit_sha, "merged": True, "message": "Pull Request successfully merged"})
 
 
 @route("pulls/list-requested-reviewers")
@@ -189,9 +185,7 @@ def list_check_runs(ctx: Ctx) -> Reply:
     if "status" in ctx.params:
         runs = [r for r in runs if r.status == ctx.params["status"]]
     chunk, headers = ctx.paginate(runs)
-    return Reply(
-        200, {"total_count": len(runs), "check_runs": [ctx.render.check_run(r) for r in chunk]}, headers
-    )
+    return Reply(200, {"total_count": len(runs), "check_runs": [ctx.render.check_run(r) for r in chunk]}, headers)
 
 
 @route("checks/list-suites-for-ref")
@@ -252,11 +246,7 @@ def combined_status(ctx: Ctx) -> Reply:
             latest[status.context] = status
     states = {s.state for s in latest.values()}
     combined = (
-        "failure"
-        if states & {"failure", "error"}
-        else "pending"
-        if "pending" in states or not states
-        else "success"
+        "failure" if states & {"failure", "error"} else "pending" if "pending" in states or not states else "success"
     )
     chunk, headers = ctx.paginate(list(latest.values()))
     statuses = [{k: v for k, v in ctx.render.status(s).items() if k != "creator"} for s in chunk]
@@ -289,9 +279,7 @@ def get_content(ctx: Ctx) -> Reply:
     if data is not None:
         return Reply(200, ctx.render.content_file(path, sha, data))
     prefix = path + "/"
-    children = sorted(
-        {p[len(prefix) :].split("/")[0] for s, p in state.contents if s == sha and p.startswith(prefix)}
-    )
+    children = sorted({p[len(prefix) :].split("/")[0] for s, p in state.contents if s == sha and p.startswith(prefix)})
     if not children:
         raise not_found("/repos/contents#get-repository-content")
     entries = []

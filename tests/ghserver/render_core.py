@@ -311,6 +311,8 @@ class CoreRenderer:
                 "draft",
             )
         }
+        # The pull-request schemas declare a label's description a non-null string (issues allow null).
+        out["labels"] = [{**label, "description": label["description"] or ""} for label in out["labels"]]
         out.update(
             {
                 "url": url,

@@ -83,9 +83,7 @@ def _seed_item(state: State, data: dict[str, Any], is_pull: bool) -> Issue:
         "author_association": data.get("author_association", "NONE"),
         "labels": [entry["name"] for entry in data.get("labels") or []],
         "assignees": assignees,
-        "milestone": Milestone(milestone["number"], milestone["title"], milestone.get("id", 0))
-        if milestone
-        else None,
+        "milestone": Milestone(milestone["number"], milestone["title"], milestone.get("id", 0)) if milestone else None,
         "created_at": data.get("created_at"),
         "updated_at": data.get("updated_at"),
         "closed_at": data.get("closed_at"),

@@ -216,9 +216,7 @@ class GitHubTestServer:
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in ("token", "bearer") or not token.strip():
             return Reply(401, error("Requires authentication", "/overview/authenticating", status="401"))
-        if token.strip() != self.token and not (
-            scheme.lower() == "bearer" and op.operation_id in JWT_OPERATIONS
-        ):
+        if token.strip() != self.token and not (scheme.lower() == "bearer" and op.operation_id in JWT_OPERATIONS):
             return Reply(401, error("Bad credentials", "", status="401"))
         return None
 
@@ -230,20 +228,14 @@ class GitHubTestServer:
                 return None  # GitHub does not count these calls
             if self._limited_until is not None and now >= self._limited_until:
                 self._used, self._limited_until = 0, None
-            if (
-                f.rate_limit_after is not None
-                and self._used >= f.rate_limit_after
-                and self._limited_until is None
-            ):
+            if f.rate_limit_after is not None and self._used >= f.rate_limit_after and self._limited_until is None:
                 self._limited_until = now + f.rate_limit_reset_in
             if self._limited_until is None:
                 self._used += 1
                 return None
             uid = self.state.user_id(self.state.actor)
         if f.rate_limit_status == 429:
-            message = (
-                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-            )
+            message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
             return Reply(
                 429,
                 error(message, f"{RATE_DOC}#about-secondary-rate-limits"),
@@ -325,9 +317,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], app: GitHubTestServer
-    ) -> None:
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], app: GitHubTestServer) -> None:
         self.app = app
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()

@@ -144,8 +144,7 @@ class Contract:
             if m:
                 name = m.group(1)
                 multi = any(
-                    q.name == name and q.location == "path" and self._multi(op, shared, name)
-                    for q in params.values()
+                    q.name == name and q.location == "path" and self._multi(op, shared, name) for q in params.values()
                 )
                 regex += f"/(?P<{name}>.+)" if multi else f"/(?P<{name}>[^/]+)"
                 names.append(name)
@@ -207,9 +206,7 @@ class Contract:
         return best[0], best[1], True
 
     # -- validation --------------------------------------------------------------------------------
-    def check_params(
-        self, op: Operation, path_params: dict[str, str], query: str
-    ) -> tuple[dict[str, Any], list[str]]:
+    def check_params(self, op: Operation, path_params: dict[str, str], query: str) -> tuple[dict[str, Any], list[str]]:
         """Coerce and validate path + query parameters; returns (values, problems)."""
         problems: list[str] = []
         values: dict[str, Any] = {}

@@ -252,9 +252,7 @@ class State:
         fields.setdefault("created_at", now)
         fields.setdefault("updated_at", fields["created_at"])
         fields.setdefault("author_association", self.association(user))
-        issue = Issue(
-            number=fields.pop("number", None) or self.next_number(), title=title, user=user, **fields
-        )
+        issue = Issue(number=fields.pop("number", None) or self.next_number(), title=title, user=user, **fields)
         issue.id = issue.id or self.next_id()
         self.user_id(user)
         for name in labels:
@@ -277,9 +275,7 @@ class State:
         self.issues[number].files.append(changed)
         return changed
 
-    def add_files(
-        self, number: int, count: int, prefix: str = "src/file", **fields: Any
-    ) -> list[ChangedFile]:
+    def add_files(self, number: int, count: int, prefix: str = "src/file", **fields: Any) -> list[ChangedFile]:
         return [self.add_file(number, f"{prefix}{i:04d}.py", **fields) for i in range(count)]
 
     def add_comment(self, number: int, body: str, user: str = "octocat", created_at: Any = None) -> Comment:
@@ -296,15 +292,11 @@ class State:
 
     def add_review(self, number: int, user: str, state: str = "APPROVED", body: str = "") -> Review:
         pull = self.issues[number]
-        review = Review(
-            self.next_id(), number, user, state, body, pull.head_sha, self.now(), self.association(user)
-        )
+        review = Review(self.next_id(), number, user, state, body, pull.head_sha, self.now(), self.association(user))
         self.reviews.append(review)
         return review
 
-    def add_status(
-        self, ref: str, context: str, state: str = "success", description: str | None = None
-    ) -> None:
+    def add_status(self, ref: str, context: str, state: str = "success", description: str | None = None) -> None:
         sha = self.resolve_ref(ref)
         self.statuses.append(CommitStatus(self.next_id(), sha, context, state, description, None, self.now()))
 

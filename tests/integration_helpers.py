@@ -1,0 +1,57 @@
+"""Scenarios for integration tests: a seeded GitHub test server, the real ghapi client, apply_event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from devflow_action.config.loader import load_text
+from devflow_action.events.model import Event
+from devflow_action.events.normalize import normalize
+from devflow_action.github.client import GhClient
+from devflow_action.github.retry import Policy
+from devflow_action.github.run import Result, apply_event
+
+from .ghserver import GitHubTestServer
+from .ghserver.seed import load_payload
+
+FAST = Policy(initial=0.01, max_backoff=0.05, max_wait=5.0)
+
+
+@dataclass
+class Scenario:
+    server: GitHubTestServer
+    event: Event
+    config_text: str
+
+    def run(self, *, fresh: bool = True, dry_run: bool = False, max_calls: int = 200, run_key: str | None = "7",
+            policy: Policy = FAST) -> tuple[Result, GhClient]:  # fmt: skip
+        client = GhClient(self.event.repository, self.server.token, api_url=self.server.url, policy=policy,
+                          max_calls=max_calls)  # fmt: skip
+        with client:
+            result = apply_event(
+                load_text(self.config_text), self.event, client, fresh=fresh, now=datetime.now(UTC),
+                dry_run=dry_run, run_key=run_key, policy=policy,
+            )  # fmt: skip
+        return result, client
+
+    @property
+    def issue(self) -> Any:
+        assert self.event.number is not None
+        return self.server.state.issues[self.event.number]
+
+    def labels(self) -> list[str]:
+        return list(self.issue.labels)
+
+    def comments(self) -> list[str]:
+        return [c.body for c in self.server.state.comments.values() if c.issue_number == self.event.number]
+
+    def calls(self) -> list[str]:
+        return [f"{r.method} {r.path.split('?')[0]}" for r in self.server.requests]
+
+
+def scenario(server: GitHubTestServer, payload_name: str, config_text: str, event_name: str | None = None) -> Scenario:
+    payload = load_payload(payload_name)
+    server.state.seed_from_payload(payload)
+    return Scenario(server, normalize(event_name or payload_name.split("/")[0], payload), config_text)
