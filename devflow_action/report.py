@@ -2,37 +2,42 @@
 
 from __future__ import annotations
 
-from .diagnostics import escape_markdown
+from .diagnostics import escape_data, escape_markdown
 from .plan import Plan, operation_json
+
+
+def one_line(text: object) -> str:
+    """User text on one line: a name or title with line breaks can never start a line of its own."""
+    return escape_data(str(text))
 
 
 def _op_text(op: dict[str, object]) -> str:
     kind = op.pop("type")
     if kind == "comment":
         body = str(op["body"]).strip().splitlines()
-        return f"comment: {body[0] if body else ''}{' …' if len(body) > 1 else ''}" + (
+        return f"comment: {one_line(body[0]) if body else ''}{' …' if len(body) > 1 else ''}" + (
             f"  [once: {op['marker']}]" if op.get("marker") else ""
         )
-    args = ", ".join(f"{k}={v}" for k, v in op.items() if v not in ((), [], None))
+    args = ", ".join(f"{k}={one_line(v)}" for k, v in op.items() if v not in ((), [], None))
     return f"{kind}: {args}" if args else str(kind)
 
 
 def plan_text(plan: Plan) -> str:
     lines = [f"event: {plan.event} on {plan.repository}#{plan.number}"]
     if plan.skipped:
-        lines.append(f"skipped: {plan.skipped}")
+        lines.append(f"skipped: {one_line(plan.skipped)}")
         return "\n".join(lines)
     lines.append("rules:")
     for rule in plan.rules:
         mark = "✔" if rule.matched else ("?" if not rule.evaluated else "✘")
-        lines.append(f"  {mark} {rule.name}" + (f"  ({rule.reason})" if rule.reason else ""))
-        lines += [f"      matched: {c}" for c in rule.matched_conditions]
-        lines += [f"      missing: {c}" for c in rule.missing_conditions]
+        lines.append(f"  {mark} {one_line(rule.name)}" + (f"  ({rule.reason})" if rule.reason else ""))
+        lines += [f"      matched: {one_line(c)}" for c in rule.matched_conditions]
+        lines += [f"      missing: {one_line(c)}" for c in rule.missing_conditions]
     if not plan.rules:
         lines.append("  (no rule is triggered by this event)")
     lines.append("operations:" if plan.operations else "operations: none")
     lines += [f"  - {_op_text(operation_json(op))}" for op in plan.operations]
-    lines += [f"note: {n}" for n in plan.notes]
+    lines += [f"note: {one_line(n)}" for n in plan.notes]
     return "\n".join(lines)
 
 
