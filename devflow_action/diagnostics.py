@@ -68,7 +68,10 @@ def escape_property(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Keep user text inert in Markdown: no HTML, no tables broken, no mentions pinging people."""
-    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    out = text.replace("\\", "\\\\")
+    for char in "`*_[]|~":
+        out = out.replace(char, "\\" + char)
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return out.replace("@", "@\u200b").replace("\r", " ").replace("\n", " ")
 
 
