@@ -58,9 +58,10 @@ def run_action(
     tmp_path: Path, server: GitHubTestServer, event: str, payload: dict[str, Any], *, config: str | None = CONFIG,
     inputs: dict[str, str] | None = None, env: dict[str, str] | None = None,
 ) -> Run:  # fmt: skip
-    workspace = tmp_path / "workspace"
-    workspace.mkdir(exist_ok=True)
-    (workspace / ".git").mkdir(exist_ok=True)  # a checkout
+    workspace = Path((env or {}).get("GITHUB_WORKSPACE", tmp_path / "workspace"))
+    if not workspace.exists():
+        workspace.mkdir()
+        (workspace / ".git").mkdir()  # a checkout
     if config is not None:
         (workspace / ".devflow.yml").write_text(config)
     event_file, output, summary = tmp_path / "event.json", tmp_path / "output", tmp_path / "summary.md"
@@ -247,3 +248,18 @@ def test_validate_command(tmp_path: Path, server: GitHubTestServer) -> None:
 def test_unknown_command_is_a_usage_error(tmp_path: Path, server: GitHubTestServer) -> None:
     run = run_action(tmp_path, server, "issues", load_payload("issues/opened.json"), inputs={"command": "triage"})
     assert run.code == 1 and "unknown command 'triage'" in run.stdout
+
+
+def test_without_a_checkout_the_config_comes_from_the_default_branch(tmp_path: Path, server: GitHubTestServer) -> None:
+    payload = fresh(load_payload("issues/opened.json"))
+    server.state.seed_from_payload(payload)
+    server.state.set_file(".devflow.yml", CONFIG)  # on the default branch
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()  # empty: the workflow has no checkout step
+    run = run_action(tmp_path, server, "issues", payload, config=None, env={"GITHUB_WORKSPACE": str(workspace)})
+    assert run.code == 0, run.stdout + run.stderr
+    assert "read from the default branch (no checkout in the workspace)" in run.stdout
+    assert [f"{r.method} {r.path}" for r in server.requests] == [
+        "GET /repos/Codertocat/Hello-World/contents/.devflow.yml",
+        "POST /repos/Codertocat/Hello-World/issues/1/labels",
+    ]

@@ -223,3 +223,16 @@ def test_engine_imports_no_io_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_a_webhook_delivery_normalises_like_a_runner_event() -> None:
+    import json
+
+    from devflow_action.events.normalize import PayloadError, from_delivery
+
+    body = json.dumps(load_payload("issues/opened.json")).encode()
+    assert from_delivery({"X-GitHub-Event": "issues", "X-GitHub-Delivery": "1"}, body) == ISSUE
+    with pytest.raises(PayloadError, match="no X-GitHub-Event header"):
+        from_delivery({}, body)
+    with pytest.raises(PayloadError, match="not JSON"):
+        from_delivery({"x-github-event": "issues"}, b"{")
