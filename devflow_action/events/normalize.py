@@ -15,6 +15,9 @@ from typing import Any
 from .catalog import EVENT_ACTIONS, TRIGGER_ALIASES
 from .model import Author, Event
 
+# Events about a comment or review, and the payload key that holds it.
+COMMENT_KEYS = {"issue_comment": "comment", "pull_request_review": "review"}
+
 
 class PayloadError(ValueError):
     """The payload is not what the event's name says it should be."""
@@ -77,25 +80,13 @@ def normalize(name: str, payload: Mapping[str, Any]) -> Event:
         return _skip(base, f"Devflow's rules do not handle '{trigger}' events")
     if action is not None and action not in EVENT_ACTIONS[name]:
         return _skip(base, f"the action '{action}' of '{trigger}' events is not handled")
-    if name == "pull_request" or name == "pull_request_review":
-        item = payload.get("pull_request")
-        if not isinstance(item, dict):
-            raise PayloadError(f"a '{trigger}' payload must have a 'pull_request' object")
-        event = _from_pull(base, item)
-        if name == "pull_request_review":
-            review = _dict(payload.get("review"))
-            event = _replace(
-                event,
-                comment=str(review.get("body") or ""),
-                comment_author=_author(review.get("user"), review.get("author_association")),
-            )
-        return event
-    item = payload.get("issue")
+    key = "pull_request" if name in ("pull_request", "pull_request_review") else "issue"
+    item = payload.get(key)
     if not isinstance(item, dict):
-        raise PayloadError(f"an '{trigger}' payload must have an 'issue' object")
-    event = _from_issue(base, item)
-    if name == "issue_comment":
-        comment = _dict(payload.get("comment"))
+        raise PayloadError(f"a '{trigger}' payload must have a '{key}' object")
+    event = _from_pull(base, item) if key == "pull_request" else _from_issue(base, item)
+    if name in COMMENT_KEYS:  # comment-like events are folded onto their issue or pull request
+        comment = _dict(payload.get(COMMENT_KEYS[name]))
         event = _replace(
             event,
             comment=str(comment.get("body") or ""),

@@ -10,6 +10,7 @@ its reset or the run's call budget stops the run cleanly; what was not applied i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -86,61 +87,47 @@ class Executor:
     # one method per operation type --------------------------------------------------------------
 
     def _apply(self, op: p.Operation, index: int) -> tuple[Status, str]:
-        s = self.state
+        s, n, port = self.state, self.number, self.port
         if isinstance(op, p.AddLabels):
             missing = [label for label in op.labels if label not in s.labels]
-            if not missing:
-                return "skipped", "labels already present"
-            if self.dry_run:
-                return "dry-run", ""
-            labels = self.port.add_labels(self.number, missing)
-            self.state = _with(s, labels=labels or (*s.labels, *missing))
-            return "applied", ""
+            return self._write(
+                missing, "labels already present", lambda: self._added(port.add_labels(n, missing), missing)
+            )
         if isinstance(op, p.RemoveLabels):
             present = [label for label in op.labels if label in s.labels]
-            if not present:
-                return "skipped", "labels already absent"
-            if self.dry_run:
-                return "dry-run", ""
-            for label in present:
-                self.port.remove_label(self.number, label)
-                self.state = _with(self.state, labels=tuple(x for x in self.state.labels if x != label))
-            return "applied", ""
+            return self._write(present, "labels already absent", lambda: self._removed(present))
         if isinstance(op, p.Comment):
             return self._comment(op, index)
         if isinstance(op, p.Assign):
             missing = [a for a in op.assignees if a not in s.assignees]
-            if not missing:
-                return "skipped", "already assigned"
-            if self.dry_run:
-                return "dry-run", ""
-            self.port.add_assignees(self.number, missing)
-            return "applied", ""
+            return self._write(missing, "already assigned", lambda: port.add_assignees(n, missing))
         if isinstance(op, p.RequestReview):
             missing = [r for r in op.reviewers if r not in s.requested_reviewers]
-            if not missing and not op.team_reviewers:
-                return "skipped", "reviews already requested"
-            if self.dry_run:
-                return "dry-run", ""
-            self.port.request_reviewers(self.number, missing, op.team_reviewers)
-            return "applied", ""
+            needed = missing or list(op.team_reviewers)
+            return self._write(
+                needed, "reviews already requested", lambda: port.request_reviewers(n, missing, op.team_reviewers)
+            )
         if isinstance(op, p.Lock):
-            if s.locked:
-                return "skipped", "already locked"
-            if self.dry_run:
-                return "dry-run", ""
-            self.port.lock(self.number, op.reason)
-            return "applied", ""
-        return self._patch(op)
+            return self._write(not s.locked, "already locked", lambda: port.lock(n, op.reason))
+        fields = _patch_fields(op, s)
+        return self._write(fields, "already so", lambda: port.update_issue(n, fields))
 
-    def _patch(self, op: p.Operation) -> tuple[Status, str]:
-        fields = _patch_fields(op, self.state)
-        if not fields:
-            return "skipped", "already so"
+    def _write(self, needed: object, already: str, write: Callable[[], object]) -> tuple[Status, str]:
+        """The one place that decides between skipping, a dry run, and writing."""
+        if not needed:
+            return "skipped", already
         if self.dry_run:
             return "dry-run", ""
-        self.port.update_issue(self.number, fields)
+        write()
         return "applied", ""
+
+    def _added(self, labels: tuple[str, ...], missing: list[str]) -> None:
+        self.state = _with(self.state, labels=labels or (*self.state.labels, *missing))
+
+    def _removed(self, present: list[str]) -> None:
+        for label in present:
+            self.port.remove_label(self.number, label)
+            self.state = _with(self.state, labels=tuple(x for x in self.state.labels if x != label))
 
     def _comment(self, op: p.Comment, index: int) -> tuple[Status, str]:
         marker = op.marker
