@@ -18,6 +18,7 @@ from typing import TextIO
 
 from .config.loader import load_text
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
+from .events.catalog import RULE_TRIGGERS
 from .events.model import Event
 from .events.normalize import PayloadError, normalize
 from .github.client import GhClient
@@ -28,7 +29,6 @@ from .report import plan_markdown, plan_text
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
 
 EXIT_OK, EXIT_USER, EXIT_STOPPED, EXIT_BUG = 0, 1, 2, 3
-RULE_TRIGGERS = frozenset({"issues", "pull_request", "pull_request_target", "issue_comment", "pull_request_review"})
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
 FRESH_FOR = timedelta(minutes=5)  # an event older than this may be stale: read the item before writing
 DEFAULT_MAX_CALLS = 200

@@ -16,9 +16,9 @@ EVENT_ACTIONS: dict[str, tuple[str, ...]] = {
     "pull_request_review": ("submitted", "edited", "dismissed"),
 }  # fmt: skip
 
-# Events whose payload carries an issue or a pull request, and the trigger names that map onto them.
-RULE_EVENTS = frozenset(EVENT_ACTIONS)
+# Trigger names that rules see as another event, and every trigger whose payload rules can read.
 TRIGGER_ALIASES = {"pull_request_target": "pull_request"}
+RULE_TRIGGERS = frozenset(EVENT_ACTIONS) | frozenset(TRIGGER_ALIASES)
 
 EVENT_KEYS: tuple[str, ...] = tuple(
     key for name, actions in EVENT_ACTIONS.items() for key in (name, *(f"{name}.{a}" for a in actions))

@@ -16,7 +16,6 @@ DEFAULT_SELF_LOGIN = "github-actions[bot]"
 class Observed:
     facts: Facts
     state: IssueState
-    fresh: bool  # True: the payload is the current state (no read was needed)
 
 
 def collect(
@@ -64,4 +63,4 @@ def collect(
         labels=None if fresh else state.labels,
         devflow_labels=owned,
     )
-    return Observed(facts, state, fresh)
+    return Observed(facts, state)

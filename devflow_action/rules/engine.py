@@ -16,8 +16,6 @@ from ..events.model import Event, Facts
 from .tree import Explanation, leaves
 from .tree import evaluate as evaluate_tree
 
-# Facts each leaf may need, by name; the provider fetches only those that `required_facts` returns.
-FACT_NAMES = ("files", "first_contribution", "approvals", "checks", "devflow_labels")
 # Pull request actions after which the size label is (re)computed.
 SIZE_ACTIONS = frozenset({"opened", "synchronize", "reopened", "edited", "ready_for_review"})
 
