@@ -134,3 +134,13 @@ def test_size_labels_are_computed_from_thresholds() -> None:
     assert [config.size.label_for(n) for n in (0, 10, 11, 100, 101)] == [
         "size: XS", "size: XS", "size: S", "size: S", "size: L",
     ]  # fmt: skip
+
+
+def test_whole_floats_count_as_numbers() -> None:
+    """JSON Schema accepts 2.0 as an integer; the compiled conditions must too (found by fuzzing)."""
+    config = load_text(
+        "version: 1.0\nrules:\n  - name: r\n    on: pull_request\n    if: {additions: 1.0}\n    then: [{label: a}]\n"
+    )
+    assert config.version == 1 and config.rules[0].condition is not None
+    with pytest.raises(ConfigError, match=r"version 2\.0 is newer"):
+        load_text("version: 2.0\n")

@@ -77,7 +77,7 @@ class _Loader:
             self.at((), "the file must be a mapping of sections (version, labels, rules, ...)")
             raise ConfigError(self.problems)
         version = data.get("version")
-        if isinstance(version, int) and not isinstance(version, bool) and version > SUPPORTED_VERSION:
+        if isinstance(version, int | float) and not isinstance(version, bool) and version > SUPPORTED_VERSION:
             self.at(
                 ("version",),
                 f"version {version} is newer than this release of Devflow supports "

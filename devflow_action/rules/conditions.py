@@ -40,8 +40,7 @@ class ConditionSpec:
     doc: str
     example: str
     schema: Schema
-    compile: Callable[[Any], list[Leaf]]
-    facts: frozenset[str] = frozenset()
+    compile: Callable[[Any], list[Leaf]]  # leaves declare the facts they need
 
 
 def _desc(doc: str, schema: Schema) -> Schema:
@@ -114,7 +113,8 @@ def _number(
     facts: frozenset[str] = frozenset(),
 ) -> ConditionSpec:
     def compile_number(value: Any) -> list[Leaf]:
-        ops = {"equals": value} if isinstance(value, int) else value
+        # JSON Schema counts 2.0 as an integer, so a number here may be a float
+        ops = {"equals": value} if isinstance(value, int | float) else value
         leaves = []
         for op, arg in ops.items():
             leaves.append(Leaf(f"{name} {op.replace('_', ' ')} {arg}", _number_test(get, op, arg), facts))
@@ -128,10 +128,10 @@ def _number(
         "minProperties": 1,
         "x-kind": "operator",
     }
-    return ConditionSpec(name, doc, example, schema, compile_number, facts)
+    return ConditionSpec(name, doc, example, schema, compile_number)
 
 
-def _number_test(get: Callable[[Event, Facts], int | None], op: str, arg: int) -> Test:
+def _number_test(get: Callable[[Event, Facts], int | None], op: str, arg: float) -> Test:
     def test(e: Event, f: Facts) -> bool | None:
         n = get(e, f)
         if n is None:
@@ -360,7 +360,6 @@ CONDITIONS: dict[str, ConditionSpec] = {
             "author: {first_contribution: true}",
             _person_schema("Who opened the issue or pull request.", first_contribution=True),
             _person("author", lambda e: e.author),
-            frozenset({"first_contribution"}),
         ),
         ConditionSpec(
             "commenter",
@@ -386,7 +385,6 @@ CONDITIONS: dict[str, ConditionSpec] = {
                 "x-kind": "operator",
             },
             _files,
-            frozenset({"files"}),
         ),
         _number(
             "additions",
@@ -449,7 +447,6 @@ CONDITIONS: dict[str, ConditionSpec] = {
                 ],
             },
             _checks,
-            frozenset({"checks"}),
         ),
     ]
 }
