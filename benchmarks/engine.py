@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devflow_action.config.loader import load_text
+from devflow_action.engine import evaluate
 from devflow_action.events.model import Facts, FileChange
 from devflow_action.events.normalize import normalize
-from devflow_action.rules.engine import evaluate
 
 CONDITIONS = [
     "{title: {matches: '(?i)\\\\b(bug|crash|regression|error)\\\\b'}}",

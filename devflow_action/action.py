@@ -1,8 +1,7 @@
 """The GitHub Action's entry point (``python -P -m devflow_action`` in the container).
 
-Exit codes: 0 done; 1 config or usage error (or GitHub refused an operation); 2 stopped by the call
-budget or the rate limit with work left (a re-run applies the rest); 3 unexpected error, with the
-traceback in the log and never in the job summary.
+Thin: inputs → RunContext → use case → render → exit code (``exits.Exit``: 0 done; 1 config, usage
+or GitHub refused; 2 stopped with work left, a re-run continues; 3 a bug, traceback in the log only).
 """
 
 from __future__ import annotations
@@ -10,46 +9,48 @@ from __future__ import annotations
 import json
 import os
 import sys
-import traceback
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from .config.loader import load_text
+from .app.config_source import load_config
+from .app.context import RunContext
+from .app.event import Result, handle_event
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
 from .events.catalog import RULE_TRIGGERS
-from .events.model import Event
 from .events.normalize import PayloadError, normalize
+from .exits import Exit, UsageError
+from .github.budget import CallBudget
 from .github.client import GhClient
 from .github.executor import Report
 from .github.facts import DEFAULT_SELF_LOGIN
-from .github.run import Result, apply_event
+from .handler import guarded
+from .redact import register_secret
 from .report import plan_markdown, plan_text
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
 
-EXIT_OK, EXIT_USER, EXIT_STOPPED, EXIT_BUG = 0, 1, 2, 3
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
-FRESH_FOR = timedelta(minutes=5)  # an event older than this may be stale: read the item before writing
 DEFAULT_MAX_CALLS = 200
-
-
-class UsageError(Exception):
-    pass
+DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
 
 
 def main(env: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
-    try:
-        return _run(env, out)
-    except UsageError as exc:
-        print(f"::error::{escape_data(str(exc))}", file=out)
-        append_summary(f"## Devflow\n\n**Error:** {escape_markdown(str(exc))}", env)
-        return EXIT_USER
-    except Exception:
-        traceback.print_exc()
-        print("::error::Devflow hit an unexpected error (a bug in Devflow); the log has the traceback", file=out)
-        append_summary("## Devflow\n\nUnexpected error (a bug in Devflow): see the job log.", env)
-        return EXIT_BUG
+    token = input_value("github-token", "", env) or env.get("GITHUB_TOKEN", "")
+    if token:  # first thing: the runner hides it from every later log line, whoever prints it
+        print(f"::add-mask::{escape_data(token)}", file=out, flush=True)
+        register_secret(token)
+
+    def report(code: Exit, message: str) -> None:
+        if code == Exit.STOPPED:
+            message = f"stopped with work left: {message}; re-run the job to continue"
+        print(f"::error::{escape_data(message)}", file=out)
+        append_summary(f"## Devflow\n\n**Error:** {escape_markdown(message)}", env)
+
+    def print_traceback(text: str) -> None:
+        with commands_stopped(out):  # a traceback may quote user text: never parsed as commands
+            print(text, file=out)
+
+    return guarded(lambda: _run(env, out, token), report, print_traceback)
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -59,7 +60,20 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _run(env: Mapping[str, str], out: TextIO) -> int:
+def _number(env: Mapping[str, str], name: str, default: float, *, what: str) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{what} must be a number, got {raw!r}") from None
+    if value <= 0 or value != value:
+        raise UsageError(f"{what} must be positive, got {raw!r}")
+    return value
+
+
+def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     command = input_value("command", "auto", env)
     if command not in COMMANDS:
         raise UsageError(f"unknown command '{command}'; this release has: {', '.join(COMMANDS)}")
@@ -67,33 +81,42 @@ def _run(env: Mapping[str, str], out: TextIO) -> int:
         dry_run = input_bool("dry-run", False, env)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    token = input_value("github-token", "", env) or env.get("GITHUB_TOKEN", "")
     config_path = input_value("config", ".devflow.yml", env)
     event_name = _required(env, "GITHUB_EVENT_NAME")
     repository = _required(env, "GITHUB_REPOSITORY")
     api_url = env.get("GITHUB_API_URL", "https://api.github.com")
     workspace = Path(env.get("GITHUB_WORKSPACE", "."))
+    max_calls = int(_number(env, "DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS"))
+    deadline = _number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
+    attempt = int(_number(env, "GITHUB_RUN_ATTEMPT", 1, what="GITHUB_RUN_ATTEMPT"))
     try:
         payload = json.loads(Path(_required(env, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
         event = normalize(event_name, payload)
     except (OSError, ValueError, PayloadError) as exc:
         raise UsageError(f"cannot read the event payload: {exc}") from None
 
-    max_calls = int(env.get("DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS))
-    with GhClient(repository, token, api_url=api_url, max_calls=max_calls) as client:
+    budget = CallBudget(max_calls, deadline=deadline)
+    with GhClient(repository, token, api_url=api_url, budget=budget) as client:
+        ctx = RunContext(
+            port=client,
+            budget=budget,
+            run_key=env.get("GITHUB_RUN_ID") or None,
+            attempt=attempt,
+            dry_run=dry_run,
+            self_login=env.get("DEVFLOW_SELF_LOGIN", DEFAULT_SELF_LOGIN),
+            policy=client.policy,
+        )
         try:
-            # Validation only reads the file, so it checks the workspace's copy (a PR's proposed config).
-            text, where = _config_text(client, event, config_path, workspace, trust_head=command == "validate")
-            config = load_text(text, config_path)
+            config, where = load_config(ctx, event, config_path, workspace, trust_head=command == "validate")
         except ConfigError as exc:
             return _config_failed(exc.diagnostics, env, out)
         for warning in config.warnings:
             print(warning.annotation(), file=out)
-        print(f"Devflow: configuration {escape_data(config_path)} read from {where}", file=out)
+        print(f"Devflow: configuration {escape_data(config_path)} read from {escape_data(where)}", file=out)
         if command == "validate":
             print(f"Devflow: {escape_data(config_path)} is valid ({len(config.rules)} rules)", file=out)
-            append_summary(f"## Devflow\n\n`{config_path}` is valid ({len(config.rules)} rules).", env)
-            return EXIT_OK
+            append_summary(f"## Devflow\n\n`{escape_markdown(config_path)}` is valid ({len(config.rules)} rules).", env)
+            return Exit.OK
         if event_name not in RULE_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "
@@ -102,81 +125,23 @@ def _run(env: Mapping[str, str], out: TextIO) -> int:
             print(f"::notice::Devflow: {escape_data(note)}", file=out)
             append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
             set_outputs(_outputs(None, Report(), 0), env)
-            return EXIT_OK
-        now = datetime.now(UTC)
-        fresh = int(env.get("GITHUB_RUN_ATTEMPT", "1") or 1) <= 1 and (
-            event.updated_at is None or now - event.updated_at <= FRESH_FOR
-        )
-        result = apply_event(
-            config,
-            event,
-            client,
-            fresh=fresh,
-            now=now,
-            dry_run=dry_run,
-            run_key=env.get("GITHUB_RUN_ID") or None,
-            self_login=env.get("DEVFLOW_SELF_LOGIN", DEFAULT_SELF_LOGIN),
-        )
-        calls, writes = client.log.calls, client.log.writes
+            return Exit.OK
+        result = handle_event(ctx, config, event)
+    calls, writes = budget.calls, budget.writes
     _log(result, calls, writes, dry_run, out)
     append_summary(_summary(result, calls, writes, dry_run), env)
     set_outputs(_outputs(result, result.report, writes), env)
     if result.report.stopped:
         print(f"::error::Devflow stopped with work left: {escape_data(result.report.stopped)}; "
               "re-run the job to apply the rest", file=out)  # fmt: skip
-        return EXIT_STOPPED
+        return Exit.STOPPED
+    if result.report.refused:
+        print(f"::error::{escape_data(result.report.refused)}", file=out)
+        return Exit.USER
     if result.report.count("failed"):
         print("::error::GitHub refused some operations (see above)", file=out)
-        return EXIT_USER
-    return EXIT_OK
-
-
-def _config_text(
-    client: GhClient, event: Event, path: str, workspace: Path, *, trust_head: bool = False
-) -> tuple[str, str]:
-    """The workspace's copy, unless the event is untrusted; the base branch through the API then.
-
-    On ``pull_request_target`` and on pull requests from forks the workspace may hold the PR's own
-    code, so the config is read from the base branch and nothing from the head is used."""
-    if Path(path).is_absolute() or ".." in Path(path).parts:
-        raise ConfigError([Diagnostic(0, 0, "", "the config path must be relative to the repository root", file=path)])
-    if not trust_head and (not event.trusted or event.from_fork):
-        ref = event.base
-        text = client.get_file(path, ref)
-        if text is None:
-            raise ConfigError(
-                [Diagnostic(0, 0, "", f"no configuration file at {path} on the base branch {ref}", file=path)]
-            )
-        return text, f"the base branch ({ref}), not the pull request"
-    local = workspace / path
-    if local.is_file():
-        return local.read_text(encoding="utf-8"), "the workspace"
-    if (workspace / ".git").exists():
-        raise ConfigError(
-            [
-                Diagnostic(
-                    0,
-                    0,
-                    "",
-                    f"no configuration file at {path} in the checkout (create one with `devflow init`)",
-                    file=path,
-                )
-            ]
-        )
-    text = client.get_file(path, None)
-    if text is None:
-        raise ConfigError(
-            [
-                Diagnostic(
-                    0,
-                    0,
-                    "",
-                    f"no configuration file at {path}: not in the workspace, nor on the default branch",
-                    file=path,
-                )
-            ]
-        )
-    return text, "the default branch (no checkout in the workspace)"
+        return Exit.USER
+    return Exit.OK
 
 
 def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], out: TextIO) -> int:
@@ -189,7 +154,7 @@ def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], 
         env,
     )
     print(f"Devflow: {len(errors)} configuration error(s); nothing was done", file=out)
-    return EXIT_USER
+    return Exit.USER
 
 
 def _outputs(result: Result | None, report: Report, writes: int) -> dict[str, str]:
@@ -226,5 +191,7 @@ def _summary(result: Result, calls: int, writes: int, dry_run: bool) -> str:
             f"**Stopped with work left:** {escape_markdown(result.report.stopped)}. Re-run the job to apply the rest.",
             "",
         ]
+    if result.report.refused:
+        lines += [f"**Error:** {escape_markdown(result.report.refused)}", ""]
     lines.append(f"API calls: {calls} (writes: {writes})")
     return "\n".join(lines)

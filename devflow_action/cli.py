@@ -1,6 +1,7 @@
 """The `devflow` command. Thin: parse arguments, call the library, return an exit code.
 
-Exit codes: 0 success, 1 invalid input (config, payload), 2 usage error, 3 unexpected error (a bug).
+Exit codes are the table in ``exits.py``, shared with the action: 0 success; 1 invalid input (config,
+payload) or a usage error; 2 stopped with work left; 3 unexpected error (a bug).
 """
 
 from __future__ import annotations
@@ -8,15 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
 from .config.loader import DEFAULT_PATH, load_file
 from .diagnostics import ConfigError, render
+from .exits import Exit
+from .handler import guarded
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = Exit.OK, Exit.USER, Exit.USER, Exit.BUG
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,7 +65,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .planning import plan_offline
+    from .engine.offline import plan_offline
 
     try:
         config = load_file(args.config)
@@ -92,17 +94,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan}
 
 
+def _report(code: Exit, message: str) -> None:
+    if code == Exit.BUG:
+        message = "unexpected error (a bug in Devflow); please report it with the traceback above"
+    print(f"devflow: error: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        return 130
-    except Exception:  # one handler for bugs: say so, with the traceback, and a distinct code
-        traceback.print_exc()
-        print("devflow: unexpected error (a bug in Devflow); please report it with the traceback above",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_BUG
+    return guarded(lambda: COMMANDS[args.command](args), _report, lambda text: print(text, file=sys.stderr, end=""))
 
 
 if __name__ == "__main__":

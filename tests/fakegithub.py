@@ -9,13 +9,20 @@ from dataclasses import dataclass, field
 import httpx2
 
 from devflow_action.events.model import FileChange
+from devflow_action.github.errors import GitHubError
 from devflow_action.github.port import IssueState
+from devflow_action.github.retry import Policy, translate
 
 
 def http_error(status: int, headers: dict[str, str] | None = None) -> httpx2.HTTPStatusError:
     request = httpx2.Request("POST", "https://api.github.test/repos/o/r/issues/1/comments")
     response = httpx2.Response(status, headers=headers or {}, json={"message": "boom"}, request=request)
     return httpx2.HTTPStatusError(f"{status}", request=request, response=response)
+
+
+def port_error(status: int, headers: dict[str, str] | None = None) -> GitHubError:
+    """What the real client raises once its policy gives up on that answer (the port's contract)."""
+    return translate(http_error(status, headers), Policy())
 
 
 @dataclass
@@ -40,8 +47,8 @@ class FakeGitHub:
         if index in self.faults:
             status, applied = self.faults[index]
             if not applied:
-                raise http_error(status)
-            self._pending_error = http_error(status)
+                raise port_error(status)
+            self._pending_error = port_error(status)
         return True
 
     def _maybe_fail_after(self) -> None:
@@ -81,7 +88,7 @@ class FakeGitHub:
         self._call("label_events")
         return list(self.events)
 
-    def get_file(self, path: str, ref: str | None) -> str | None:
+    def get_file(self, path: str, ref: str | None) -> bytes | None:
         self._call("get_file")
         return None
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from devflow_action.app.context import RunContext
+from devflow_action.app.event import Result, handle_event
 from devflow_action.config.loader import load_text
 from devflow_action.events.model import Event
 from devflow_action.events.normalize import normalize
+from devflow_action.github.budget import CallBudget
 from devflow_action.github.client import GhClient
 from devflow_action.github.retry import Policy
-from devflow_action.github.run import Result, apply_event
 
 from .ghserver import GitHubTestServer
 from .ghserver.seed import load_payload
@@ -27,13 +28,12 @@ class Scenario:
 
     def run(self, *, fresh: bool = True, dry_run: bool = False, max_calls: int = 200, run_key: str | None = "7",
             policy: Policy = FAST) -> tuple[Result, GhClient]:  # fmt: skip
+        budget = CallBudget(max_calls)
         client = GhClient(self.event.repository, self.server.token, api_url=self.server.url, policy=policy,
-                          max_calls=max_calls)  # fmt: skip
+                          budget=budget)  # fmt: skip
         with client:
-            result = apply_event(
-                load_text(self.config_text), self.event, client, fresh=fresh, now=datetime.now(UTC),
-                dry_run=dry_run, run_key=run_key, policy=policy,
-            )  # fmt: skip
+            ctx = RunContext(client, budget, run_key=run_key, dry_run=dry_run, policy=policy)
+            result = handle_event(ctx, load_text(self.config_text), self.event, fresh=fresh)
         return result, client
 
     @property

@@ -108,7 +108,11 @@ def fresh(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def no_secret(run: Run) -> None:
-    assert TOKEN not in run.stdout + run.stderr + run.summary + json.dumps(run.outputs)
+    """The token appears once, in the first line, which registers it with the runner's masking
+    (the runner consumes that line: it never reaches the log); nowhere else."""
+    first, _, rest = run.stdout.partition("\n")
+    assert first == f"::add-mask::{TOKEN}"
+    assert TOKEN not in rest + run.stderr + run.summary + json.dumps(run.outputs)
 
 
 def test_issues_opened(tmp_path: Path, server: GitHubTestServer) -> None:
@@ -211,8 +215,9 @@ def test_hostile_titles_cannot_inject_workflow_commands(tmp_path: Path, server: 
     run = run_action(tmp_path, server, "issues", payload, config=config)
     assert run.code == 0, run.stdout + run.stderr
     commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
-    # Only our own commands: stop-commands around user text, and the resume token.
-    assert all(re.fullmatch(r"::(stop-commands::[0-9a-f]{32}|[0-9a-f]{32}::)", c) for c in commands), commands
+    # Only our own commands: the token's mask, stop-commands around user text, and the resume token.
+    assert commands[0] == f"::add-mask::{TOKEN}"
+    assert all(re.fullmatch(r"::(stop-commands::[0-9a-f]{32}|[0-9a-f]{32}::)", c) for c in commands[1:]), commands
     assert "::set-output" not in "\n".join(line for line in run.stdout.splitlines() if line.startswith("::"))
     assert "| r ::error::rule | matched |" in run.summary  # the newline cannot break the summary's table
 

@@ -40,10 +40,10 @@ def test_missing_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "no configuration file at" in capsys.readouterr().out
 
 
-def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_error_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["validate", "--format", "xml"])
-    assert info.value.code == 2
+    assert info.value.code == 1  # usage errors share exit 1 with invalid input (exits.py)
 
 
 def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

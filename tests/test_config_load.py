@@ -13,8 +13,8 @@ import yaml
 from devflow_action.config.loader import load_file, load_text
 from devflow_action.config.schema import build_schema
 from devflow_action.diagnostics import ConfigError
-from devflow_action.rules.actions import ACTIONS
-from devflow_action.rules.conditions import CONDITIONS
+from devflow_action.language.actions import ACTIONS
+from devflow_action.language.conditions import CONDITIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "devflow_action" / "config" / "devflow.schema.json"

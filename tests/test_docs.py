@@ -6,9 +6,9 @@ from pathlib import Path
 
 from devflow_action.config.schema import build_schema
 from devflow_action.events.catalog import EVENT_ACTIONS
-from devflow_action.rules.actions import ACTIONS
-from devflow_action.rules.conditions import CONDITIONS
-from devflow_action.rules.templates import VARIABLES
+from devflow_action.language.actions import ACTIONS
+from devflow_action.language.conditions import CONDITIONS
+from devflow_action.language.templates import VARIABLES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

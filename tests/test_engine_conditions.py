@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from devflow_action.config.loader import load_text
+from devflow_action.engine import evaluate
 from devflow_action.events.model import Event, Facts, FileChange
 from devflow_action.events.normalize import normalize
-from devflow_action.rules.engine import evaluate
 
 from .conftest import load_payload
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import httpx2
 import pytest
 
 from devflow_action import plan as p
+from devflow_action.app.context import RunContext
+from devflow_action.app.event import handle_event
 from devflow_action.config.loader import load_text
 from devflow_action.events.model import FileChange
 from devflow_action.events.normalize import normalize
+from devflow_action.github.errors import BudgetExhausted, Unavailable
 from devflow_action.github.executor import Executor
 from devflow_action.github.facts import collect
 from devflow_action.github.port import IssueState
-from devflow_action.github.retry import BudgetExhausted, Policy
-from devflow_action.github.run import apply_event
+from devflow_action.github.retry import Policy
 
 from .conftest import load_payload
 from .fakegithub import FakeGitHub
@@ -174,7 +175,7 @@ def test_devflow_labels_are_those_last_added_by_devflow() -> None:
 def test_an_event_no_rule_is_triggered_by_makes_no_call() -> None:
     config = load_text("version: 1\nrules:\n  - name: r\n    on: pull_request\n    then: [{label: a}]\n")
     fake = FakeGitHub()
-    result = apply_event(config, ISSUE, fake, fresh=False, now=NOW, policy=FAST)
+    result = handle_event(RunContext(fake, clock=lambda: NOW, policy=FAST), config, ISSUE, fresh=False)
     assert fake.calls == [] and result.plan.operations == ()
 
 
@@ -194,19 +195,21 @@ def test_rerun_after_a_stop_applies_the_rest_without_duplicates() -> None:
             super().add_assignees(number, assignees)  # type: ignore[arg-type]
 
     fake = StopsOnce(labels=["bug"])
-    first = apply_event(config, ISSUE, fake, fresh=True, now=NOW, policy=FAST)
+    first = handle_event(RunContext(fake, clock=lambda: NOW, policy=FAST), config, ISSUE, fresh=True)
     assert [o.status for o in first.report.outcomes] == ["applied", "applied", "left"]
     fake.calls.clear()
-    again = apply_event(config, ISSUE, fake, fresh=False, now=NOW, policy=FAST)  # the re-run
+    again = handle_event(RunContext(fake, clock=lambda: NOW, policy=FAST), config, ISSUE, fresh=False)  # the re-run
     assert [o.status for o in again.report.outcomes] == ["skipped", "applied"]  # labels already there: planned away
     assert fake.calls == ["get_issue", "list_comments", "add_assignees"]
     assert len(fake.comments) == 1 and fake.labels == ["bug", "x", "y"] and fake.assignees == ["octocat"]
 
 
-def test_transport_errors_are_reported_as_failed() -> None:
+def test_transport_errors_stop_with_work_left() -> None:
     class Down(FakeGitHub):
         def add_labels(self, number: int, labels: object) -> tuple[str, ...]:  # type: ignore[override]
-            raise httpx2.ConnectError("refused")
+            raise Unavailable("cannot reach GitHub (ConnectError) after 5 attempts")
 
-    report = run(Down(), [p.AddLabels(("a",))])
-    assert report.outcomes[0].status == "failed"
+    report = run(Down(), [p.AddLabels(("a",)), p.Assign(("x",))])
+    # GitHub unreachable after the retries is work left (exit 2), never "failed"
+    assert [o.status for o in report.outcomes] == ["left", "left"]
+    assert report.stopped == "cannot reach GitHub (ConnectError) after 5 attempts"

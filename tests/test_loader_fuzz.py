@@ -12,8 +12,8 @@ from devflow_action.config.loader import load_text
 from devflow_action.config.model import Config
 from devflow_action.diagnostics import ConfigError
 from devflow_action.events.catalog import EVENT_KEYS
-from devflow_action.rules.actions import ACTIONS
-from devflow_action.rules.conditions import CONDITIONS
+from devflow_action.language.actions import ACTIONS
+from devflow_action.language.conditions import CONDITIONS
 
 KEYS = [
     "version", "labels", "rules", "size", "stale", "templates", "name", "on", "if", "then", "sync", "all", "any",

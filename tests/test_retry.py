@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from devflow_action.github.retry import Policy, RateLimited, call, classify
+from devflow_action.github.retry import Policy, RateLimited, Refused, Unavailable, call, classify
 
 from .fakegithub import http_error
 
@@ -59,16 +59,17 @@ def test_5xx_is_retried_with_growing_backoff() -> None:
 
 def test_attempts_are_capped() -> None:
     fn, calls = flaky([http_error(502)] * 10)
-    with pytest.raises(httpx2.HTTPStatusError):
+    with pytest.raises(Unavailable, match="GitHub answered 502 after 4 attempts: boom"):
         call(fn, policy([]))
     assert len(calls) == 4
 
 
 def test_a_4xx_that_would_fail_again_is_not_retried() -> None:
     fn, calls = flaky([http_error(422)])
-    with pytest.raises(httpx2.HTTPStatusError):
+    with pytest.raises(Refused) as info:
         call(fn, policy([]))
     assert len(calls) == 1
+    assert (info.value.status, info.value.message) == (422, "boom")
 
 
 def test_near_rate_limit_reset_is_waited_for() -> None:

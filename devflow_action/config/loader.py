@@ -12,11 +12,11 @@ from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 from ..diagnostics import ConfigError, Diagnostic
-from ..rules.actions import ACTIONS, CompileContext, CompiledAction
-from ..rules.conditions import CONDITIONS, Leaf
-from ..rules.patterns import PatternError, compile_globs
-from ..rules.templates import BUILTIN_TEMPLATES, compile_template
-from ..rules.tree import AllOf, AnyOf, Node, Not
+from ..language.actions import ACTIONS, CompileContext, CompiledAction
+from ..language.conditions import CONDITIONS, Leaf
+from ..language.patterns import PatternError, compile_globs
+from ..language.templates import BUILTIN_TEMPLATES, compile_template
+from ..language.tree import AllOf, AnyOf, Node, Not
 from . import yamlpos
 from .model import Config, LabelSpec, Rule, SizeConfig
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
@@ -39,6 +39,20 @@ def load_file(path: str | FsPath, display: str | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Diagnostic(0, 0, "", f"cannot read the configuration: {exc}", file=shown)]) from None
     return load_text(text, shown)
+
+
+def load_bytes(data: bytes, filename: str = DEFAULT_PATH) -> Config:
+    """Load a config read as bytes (from GitHub's contents API): invalid UTF-8 is a located error."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigError(
+            [Diagnostic(line, col, "", f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", file=filename)]
+        ) from None
+    return load_text(text, filename)
 
 
 def load_text(text: str, filename: str = DEFAULT_PATH) -> Config:

@@ -7,9 +7,9 @@ from typing import Any
 
 from ..diagnostics import Diagnostic
 from ..events.model import Event
-from ..rules.actions import CompiledAction
-from ..rules.patterns import Globs
-from ..rules.tree import Node
+from ..language.actions import CompiledAction
+from ..language.patterns import Globs
+from ..language.tree import Node
 
 
 @dataclass(frozen=True)

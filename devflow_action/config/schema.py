@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from ..events.catalog import EVENT_KEYS
-from ..rules.actions import ACTIONS
-from ..rules.conditions import CONDITIONS
+from ..language.actions import ACTIONS
+from ..language.conditions import CONDITIONS
 
 SUPPORTED_VERSION = 1
 SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"

@@ -66,6 +66,7 @@ class Event:
     comments: int | None = None  # the payload's comment count
     trusted: bool = True
     skipped: str | None = None  # why rules do not run for this event, or None
+    delivery: str | None = None  # the webhook's X-GitHub-Delivery id (service mode), else None
 
     @property
     def key(self) -> str:

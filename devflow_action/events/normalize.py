@@ -158,4 +158,13 @@ def from_delivery(headers: Mapping[str, str], body: bytes) -> Event:
         payload = json.loads(body)
     except ValueError as exc:
         raise PayloadError(f"the delivery body is not JSON: {exc}") from None
-    return normalize(name, payload)
+    return _replace(normalize(name, payload), delivery=lowered.get("x-github-delivery") or None)
+
+
+def from_item(repository: str, item: Mapping[str, Any], action: str = "opened") -> Event:
+    """An Event for an issue or pull request the adapter read (sweeps evaluate items without a
+    webhook): as if its ``action`` event had just arrived. ``item`` is an issue or a pull request
+    object of the REST API (the issues list returns pull requests too, with a ``pull_request`` key)."""
+    is_pull = "head" in item or isinstance(item.get("pull_request"), Mapping)
+    name, key = ("pull_request", "pull_request") if is_pull else ("issues", "issue")
+    return normalize(name, {"action": action, key: dict(item), "repository": {"full_name": repository}})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -20,19 +20,35 @@ from ghapi.core import GhApi
 
 from .. import __version__
 from ..events.model import FileChange
+from .budget import CallBudget
+from .errors import MalformedAnswer, Refused
 from .port import IssueState
-from .retry import BudgetExhausted, Policy, call
+from .retry import Malformed, Policy, call
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def _shaped(value: Any, expect: type) -> bool:
+    """ghapi turns JSON objects into dict subclasses and arrays into fastcore's ``L`` (a Sequence)."""
+    if expect is dict:
+        return isinstance(value, Mapping)
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
 
 
 @dataclass
 class CallLog:
     """Every HTTP request made (retries included), for the report and the benchmarks."""
 
-    calls: int = 0
-    writes: int = 0
+    budget: CallBudget
     entries: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status)
+
+    @property
+    def calls(self) -> int:
+        return self.budget.calls
+
+    @property
+    def writes(self) -> int:
+        return self.budget.writes
 
 
 class GhClient:
@@ -43,14 +59,16 @@ class GhClient:
         *,
         api_url: str = "https://api.github.com",
         policy: Policy | None = None,
+        budget: CallBudget | None = None,
         max_calls: int = 500,
         timeout: float = 30.0,
     ) -> None:
         owner, _, repo = repository.partition("/")
         self.owner, self.repo = owner, repo
         self.policy = policy or Policy()
-        self.max_calls = max_calls
-        self.log = CallLog()
+        self.budget = budget or CallBudget(max_calls)
+        self.timeout = timeout
+        self.log = CallLog(self.budget)
         self.api = GhApi(  # type: ignore[no-untyped-call]
             owner=owner,
             repo=repo,
@@ -76,16 +94,19 @@ class GhClient:
 
     # --- plumbing -------------------------------------------------------------------------------
 
-    def _once(self, verb: str, path: str, route: dict[str, Any], query: dict[str, Any] | None, data: Any) -> Any:
-        if self.log.calls >= self.max_calls:
-            raise BudgetExhausted(self.max_calls)
-        self.log.calls += 1
-        if verb != "GET":
-            self.log.writes += 1
+    def _once(
+        self, verb: str, path: str, route: dict[str, Any], query: dict[str, Any] | None, data: Any, expect: type | None
+    ) -> Any:
+        self.budget.spend(write=verb != "GET")
         route = {"owner": self.owner, "repo": self.repo, **route}
         shown = path.format(**route)
+        left = self.budget.time_left()
+        self.http.timeout = httpx2.Timeout(self.timeout if left is None else max(0.1, min(self.timeout, left)))
         try:
             result = self.api(path, verb, route=route, query=query, data=data)
+        except ValueError as exc:  # a 2xx whose JSON is truncated or not JSON at all
+            self.log.entries.append((verb, shown, 200))
+            raise Malformed(type(exc).__name__) from None
         except httpx2.HTTPStatusError as exc:
             self.log.entries.append((verb, shown, exc.response.status_code))
             raise
@@ -93,6 +114,8 @@ class GhClient:
             self.log.entries.append((verb, shown, 0))
             raise
         self.log.entries.append((verb, shown, 200))
+        if expect is not None and not _shaped(result, expect):
+            raise Malformed(f"expected a JSON {'object' if expect is dict else 'array'}")
         return result
 
     def request(
@@ -104,9 +127,12 @@ class GhClient:
         data: Any = None,
         *,
         retry: bool = True,
+        expect: type | None = None,
     ) -> Any:
-        fn: Callable[[], Any] = lambda: self._once(verb, path, route or {}, query, data)  # noqa: E731
-        return call(fn, self.policy) if retry else fn()
+        """One API call under the policy. ``expect``: the JSON type a 2xx must have (dict or list); any
+        other answer (an HTML page, truncated JSON) is retried, then ends as ``MalformedAnswer``."""
+        fn: Callable[[], Any] = lambda: self._once(verb, path, route or {}, query, data, expect)  # noqa: E731
+        return call(fn, self.policy, self.budget, retry_server_errors=retry)
 
     def pages(self, path: str, route: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> list[Any]:
         """Every item of a paginated list, 100 per page, following GitHub's Link header."""
@@ -114,7 +140,7 @@ class GhClient:
         q = {**(query or {}), "per_page": 100}
         page = 1
         while True:
-            got = self.request("GET", path, route, {**q, "page": page})
+            got = self.request("GET", path, route, {**q, "page": page}, expect=list)
             items.extend(got or [])
             link = self.api.recv_hdrs.get("link") or ""
             if not _NEXT.search(link):
@@ -124,7 +150,7 @@ class GhClient:
     # --- reads ----------------------------------------------------------------------------------
 
     def get_issue(self, number: int) -> IssueState:
-        item = self.request("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"issue_number": number})
+        item = self.request("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"issue_number": number}, expect=dict)
         return IssueState(
             labels=tuple(label["name"] for label in item.get("labels") or []),
             state=item.get("state") or "open",
@@ -141,7 +167,10 @@ class GhClient:
     def count_authored(self, login: str, limit: int) -> int:
         """Issues and pull requests opened by ``login`` here, counted up to ``limit`` (one call)."""
         items = self.request(
-            "GET", "/repos/{owner}/{repo}/issues", query={"creator": login, "state": "all", "per_page": limit}
+            "GET",
+            "/repos/{owner}/{repo}/issues",
+            query={"creator": login, "state": "all", "per_page": limit},
+            expect=list,
         )
         return len(items or [])
 
@@ -155,8 +184,10 @@ class GhClient:
 
     def checks_state(self, sha: str) -> str:
         """Combined state of commit statuses and check runs: failure, pending or success."""
-        status = self.request("GET", "/repos/{owner}/{repo}/commits/{ref}/status", {"ref": sha})
-        runs = self.request("GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", {"ref": sha}, {"per_page": 100})
+        status = self.request("GET", "/repos/{owner}/{repo}/commits/{ref}/status", {"ref": sha}, expect=dict)
+        runs = self.request(
+            "GET", "/repos/{owner}/{repo}/commits/{ref}/check-runs", {"ref": sha}, {"per_page": 100}, expect=dict
+        )
         states = [] if not status.get("statuses") else [status.get("state")]
         for run in runs.get("check_runs") or []:
             if run.get("status") != "completed":
@@ -183,19 +214,28 @@ class GhClient:
             if e.get("event") in ("labeled", "unlabeled")
         ]
 
-    def get_file(self, path: str, ref: str | None) -> str | None:
+    def get_file(self, path: str, ref: str | None) -> bytes | None:
+        """The file's bytes at ``ref`` (the default branch when None); None when there is no such file
+        (absent, or a directory, a symlink or a submodule)."""
         try:
             # quoted here, keeping '/': ghapi's route quoting would encode it
             item = self.request(
                 "GET", "/repos/{owner}/{repo}/contents/" + quote(path, safe="/"), {}, {"ref": ref} if ref else None
             )
-        except httpx2.HTTPStatusError as exc:
-            if exc.response.status_code == 404:
+        except Refused as exc:
+            if exc.status == 404:
                 return None
             raise
-        if not isinstance(item, dict) or item.get("type") != "file":
+        if isinstance(item, list):  # a directory listing
             return None
-        return base64.b64decode(item.get("content") or "").decode("utf-8")
+        if not isinstance(item, dict):
+            raise MalformedAnswer("GitHub's answer for a file is not a JSON object")
+        if item.get("type") != "file":
+            return None
+        try:
+            return base64.b64decode(item.get("content") or "")
+        except ValueError:
+            raise MalformedAnswer("GitHub's answer for a file has invalid base64 content") from None
 
     # --- writes ---------------------------------------------------------------------------------
 
@@ -215,13 +255,14 @@ class GhClient:
                 "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
                 {"issue_number": number, "name": label},
             )
-        except httpx2.HTTPStatusError as exc:
-            if exc.response.status_code != 404:  # already gone: done
+        except Refused as exc:
+            if exc.status != 404:  # already gone: done
                 raise
 
     def create_comment(self, number: int, body: str) -> None:
-        # Not retried here: a POST that failed ambiguously may have landed. The executor re-checks
-        # the comment's marker before trying again.
+        # Server errors are not retried here: a POST that failed ambiguously may have landed, so the
+        # executor re-checks the comment's marker before trying again. Rate limits are waited out
+        # here like any call's (a rate-limited request is never applied).
         self.request(
             "POST",
             "/repos/{owner}/{repo}/issues/{issue_number}/comments",

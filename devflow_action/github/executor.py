@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import httpx2
-
 from .. import plan as p
+from .errors import Refused, Stopped, Unavailable
 from .port import GitHubPort, IssueState
-from .retry import BudgetExhausted, Policy, RateLimited, classify
+from .retry import Policy
 
 Status = Literal["applied", "skipped", "failed", "left", "dry-run"]
 
@@ -34,6 +33,7 @@ class Outcome:
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped with work left
+    refused: str | None = None  # why nothing could be done (GitHub refused a read the plan needed)
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -73,14 +73,12 @@ class Executor:
                 continue
             try:
                 status, detail = self._apply(op, i)
-            except (RateLimited, BudgetExhausted) as exc:
+            except Stopped as exc:  # rate limit, budget, deadline, GitHub unavailable: work left
                 report.stopped = str(exc)
                 report.outcomes.append(Outcome(_json(op), "left", str(exc)))
                 continue
-            except httpx2.HTTPStatusError as exc:
-                status, detail = "failed", _github_message(exc)
-            except httpx2.TransportError as exc:
-                status, detail = "failed", f"connection failed: {type(exc).__name__}"
+            except Refused as exc:  # GitHub would say no again: this one failed, the rest goes on
+                status, detail = "failed", str(exc)
             report.outcomes.append(Outcome(_json(op), status, detail))
         return report
 
@@ -142,8 +140,8 @@ class Executor:
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 self.port.create_comment(self.number, body)
-            except (httpx2.HTTPStatusError, httpx2.TransportError) as exc:
-                if classify(exc, self.policy) != "retry" or attempt == self.policy.attempts or marker is None:
+            except Unavailable:
+                if attempt == self.policy.attempts or marker is None:
                     raise
                 self.policy.sleep(min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1)))
                 # The POST may have landed: read the comments again before trying once more.
@@ -194,14 +192,6 @@ def _merge_patches(ops: tuple[p.Operation, ...]) -> list[Any]:
     if len(patch) > 1:
         return [*rest, _Patch(patch)]
     return [*rest, *patch]
-
-
-def _github_message(exc: httpx2.HTTPStatusError) -> str:
-    try:
-        message = exc.response.json().get("message", "")
-    except ValueError:
-        message = ""
-    return f"GitHub answered {exc.response.status_code}" + (f": {message}" if message else "")
 
 
 def _json(op: Any) -> dict[str, Any]:

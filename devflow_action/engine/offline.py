@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .config.model import Config
-from .events.model import Facts, FileChange
-from .events.normalize import PayloadError, normalize
-from .plan import Plan
-from .rules.engine import evaluate
+from ..config.model import Config
+from ..events.model import Facts, FileChange
+from ..events.normalize import PayloadError, normalize
+from ..plan import Plan
+from .evaluate import evaluate
 
 
 class FactsError(ValueError):

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from .. import plan as p
 from ..config.model import Config, Rule, SizeConfig
 from ..events.model import Event, Facts
-from .tree import Explanation, leaves
-from .tree import evaluate as evaluate_tree
+from ..language.tree import Explanation, leaves
+from ..language.tree import evaluate as evaluate_tree
 
 # Pull request actions after which the size label is (re)computed.
 SIZE_ACTIONS = frozenset({"opened", "synchronize", "reopened", "edited", "ready_for_review"})
@@ -22,6 +22,13 @@ SIZE_ACTIONS = frozenset({"opened", "synchronize", "reopened", "edited", "ready_
 
 def _sizes(config: Config, event: Event) -> bool:
     return config.size is not None and event.name == "pull_request" and event.action in SIZE_ACTIONS
+
+
+def has_work(config: Config, event: Event) -> bool:
+    """Whether the event can lead to any operation: when not, nothing needs to be read or written."""
+    if event.skipped or event.number is None:
+        return False
+    return _sizes(config, event) or any(rule.triggered_by(event) for rule in config.rules)
 
 
 def required_facts(config: Config, event: Event) -> frozenset[str]:

@@ -1,0 +1,42 @@
+"""Use case: the configuration an event runs with, and where it was read from.
+
+On ``pull_request_target``, on pull requests from forks (and whenever it cannot tell), the workspace may
+hold the PR's own files, so the config is read from the base branch through the API and nothing from
+the head is used. Validation only reads the file, so it checks the workspace's copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config.loader import load_bytes
+from ..config.model import Config
+from ..diagnostics import ConfigError, Diagnostic
+from ..events.model import Event
+from .context import RunContext
+
+
+def _error(path: str, message: str) -> ConfigError:
+    return ConfigError([Diagnostic(0, 0, "", message, file=path)])
+
+
+def load_config(
+    ctx: RunContext, event: Event, path: str, workspace: Path, *, trust_head: bool = False
+) -> tuple[Config, str]:
+    if Path(path).is_absolute() or ".." in Path(path).parts:
+        raise _error(path, "the config path must be relative to the repository root")
+    if not trust_head and (not event.trusted or event.from_fork):
+        ref = event.base
+        data = ctx.port.get_file(path, ref)
+        if data is None:
+            raise _error(path, f"no configuration file at {path} on the base branch {ref}")
+        return load_bytes(data, path), f"the base branch ({ref}), not the pull request"
+    local = workspace / path
+    if local.is_file():
+        return load_bytes(local.read_bytes(), path), "the workspace"
+    if (workspace / ".git").exists():
+        raise _error(path, f"no configuration file at {path} in the checkout (create one with `devflow init`)")
+    data = ctx.port.get_file(path, None)
+    if data is None:
+        raise _error(path, f"no configuration file at {path}: not in the workspace, nor on the default branch")
+    return load_bytes(data, path), "the default branch (no checkout in the workspace)"

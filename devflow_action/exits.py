@@ -1,0 +1,26 @@
+"""The one exit-code table of every entry point (the action, the CLI, later the service's commands).
+
+0  done.
+1  the user's to fix: invalid configuration or input, a usage error, or GitHub refused an operation
+   (bad credentials, a missing permission, a validation error).
+2  stopped with work left: a call budget, the deadline, a rate limit, or GitHub (or a backend)
+   unavailable or answering garbage after the retries. A re-run continues where this one stopped.
+3  a bug in Devflow: the traceback is in the log, never in a summary.
+130 interrupted (Ctrl-C), as shells do.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    OK = 0
+    USER = 1
+    STOPPED = 2
+    BUG = 3
+    INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A command used wrongly (unknown input, missing environment, unreadable input file): exit 1."""

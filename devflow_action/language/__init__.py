@@ -1,0 +1,1 @@
+"""The rule language: conditions, actions, patterns, templates and condition trees (below config)."""
