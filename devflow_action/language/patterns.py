@@ -1,20 +1,21 @@
 """Regexes and globs from the config, compiled once at load.
 
 Regexes run on RE2, which matches in linear time: a hostile pattern such as ``(a+)+$`` cannot hang a
-run. Python's ``re`` parses the pattern first only to give the familiar error messages; RE2 then
-rejects what it cannot run in linear time (backreferences, lookaround) with a message saying so.
+run. RE2's own parser decides what is valid (``\\p{Greek}`` and ``(?<name>...)`` are); a refusal is
+explained in ``regex_errors``, which borrows Python's message only to say where a syntax error is.
 Globs use pathspec's gitignore semantics: ``**``, ``!`` negation, last matching pattern wins.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pathspec
 import re2
+
+from . import regex_errors
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # RE2 otherwise logs every rejected pattern to stderr
@@ -35,18 +36,15 @@ class Regex:
 
 
 def compile_regex(pattern: str) -> Regex:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise PatternError(f"invalid regular expression: {exc}") from None
+    """RE2 decides what is valid (``regex_errors`` says why not); nothing else parses the pattern first."""
     try:
         compiled = re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise PatternError(
-            f"regular expression uses a feature that cannot run in linear time ({reason}); "
-            "rewrite it without backreferences or lookaround"
-        ) from None
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise PatternError(regex_errors.explain(pattern, reason)) from None
+    huge = regex_errors.huge_repeat(pattern)
+    if huge is not None:  # RE2 would read it as literal text: never what the writer meant
+        raise PatternError(regex_errors.repeat_too_large(huge))
     return Regex(pattern, compiled)
 
 
