@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from devflow_action.cli import main
+from devflow_action.cli import COMMANDS, main
 
 BROKEN = "version: 1\nrules:\n  - name: r\n    on: issues.opened\n    then:\n      - lable: bug\n"
 
@@ -69,3 +70,37 @@ def test_github_format_escapes_user_text(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out.strip()
     assert out.startswith(f"::error file={path},line=6,col=9::rules[0].then[0]: unknown action 'x%250A::add-mask::y%0A")
     assert "\n" not in out  # one command: the newline in the key cannot start a new workflow command
+
+
+def test_tabs_for_indentation_say_use_spaces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "version: 1\nrules:\n  - name: r\n\ton: issues\n")
+    assert main(["validate", str(path)]) == 1
+    out, _ = capsys.readouterr()
+    assert out == f"{path}:4:1: a tab indents this line; YAML allows only spaces: use spaces for indentation\n"
+
+
+def test_a_directory_is_a_plain_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path)]) == 1
+    out, _ = capsys.readouterr()
+    assert out == f"{tmp_path}: this is a directory; name the configuration file itself (e.g. .devflow.yml)\n"
+
+
+def test_a_binary_file_is_a_plain_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.out"
+    path.write_bytes(bytes(range(256)))
+    assert main(["validate", str(path)]) == 1
+    out, _ = capsys.readouterr()
+    assert out == f"{path}: this is a binary file, not YAML text; name the configuration file\n"
+
+
+def test_messages_recommend_no_command_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "absent.yml")]) == 1
+    out, _ = capsys.readouterr()
+    assert "examples/" in out and "docs/configuration.md" in out
+    package = Path(__file__).resolve().parents[1] / "devflow_action"
+    named = {
+        (path.name, name)
+        for path in package.rglob("*.py")
+        for name in re.findall(r"devflow (\w+)`", path.read_text(encoding="utf-8"))
+    }
+    assert {(file, name) for file, name in named if name not in COMMANDS} == set()

@@ -14,14 +14,14 @@ CASES: list[tuple[str, str, list[str]]] = [
         "yaml_syntax",
         "version: 1\nrules: [\n",
         [
-            ".devflow.yml:3:1: YAML syntax error: while parsing a flow node expected the node content, but found '<stream end>'",
+            ".devflow.yml:3:1: YAML syntax error: the '[' list opened at line 2, column 8 is not closed (expected the node content, but found the end of the file)",
         ],
     ),
     (
         "yaml_tab",
         "version: 1\nrules:\n\t- name: x\n",
         [
-            ".devflow.yml:3:1: YAML syntax error: while scanning for the next token found character '\\t' that cannot start any token",
+            ".devflow.yml:3:1: a tab indents this line; YAML allows only spaces: use spaces for indentation",
         ],
     ),
     (
@@ -112,14 +112,14 @@ CASES: list[tuple[str, str, list[str]]] = [
         "backtracking_regex",
         R + "    if:\n      body: {matches: '(a)\\1'}\n    then: [{label: a}]\n",
         [
-            ".devflow.yml:6:23: rules[0].if.body.matches: regular expression uses a feature that cannot run in linear time (invalid escape sequence: \\1); rewrite it without backreferences or lookaround",
+            ".devflow.yml:6:23: rules[0].if.body.matches: regular expression uses a backreference ('\\1'), which cannot run in linear time, so RE2 does not support it",
         ],
     ),
     (
         "lookahead_regex",
         R + "    if:\n      body: {matches: 'foo(?=bar)'}\n    then: [{label: a}]\n",
         [
-            ".devflow.yml:6:23: rules[0].if.body.matches: regular expression uses a feature that cannot run in linear time (invalid perl operator: (?=); rewrite it without backreferences or lookaround",
+            ".devflow.yml:6:23: rules[0].if.body.matches: regular expression uses lookaround ('(?='), which cannot run in linear time, so RE2 does not support it; match the surrounding text instead",
         ],
     ),
     (
@@ -293,6 +293,97 @@ CASES: list[tuple[str, str, list[str]]] = [
         [
             ".devflow.yml:2:1: warning: stale: the 'stale' section is accepted but not built in this release yet; it has no effect",
             ".devflow.yml:2:21: stale.after_days: must be at least 1",
+        ],
+    ),
+    (
+        "yaml_unclosed_flow_sequence_at_the_end",
+        R + "    then: [ {label: bug}\n",
+        [
+            ".devflow.yml:6:1: YAML syntax error: the '[' list opened at line 5, column 11 is not closed (expected ',' or ']', but got the end of the file)",
+        ],
+    ),
+    (
+        "yaml_unclosed_quote",
+        R + "    then: [{label: 'bug}]\n",
+        [
+            ".devflow.yml:6:1: YAML syntax error: the quoted text opened at line 5, column 20 is not closed (the file ended)",
+        ],
+    ),
+    (
+        "yaml_error_names_where_the_flow_mapping_began",
+        R + "    then: [{label: bug]\n",
+        [
+            ".devflow.yml:5:23: YAML syntax error: expected ',' or '}', but got ']' (in the '{' mapping that starts at line 5, column 12)",
+        ],
+    ),
+    (
+        "nul_byte_on_line_3",
+        "version: 1\nrules:\n  - na\0me: r\n",
+        [
+            ".devflow.yml:3:7: the file contains a NUL character (byte 0), which YAML does not allow; remove it",
+        ],
+    ),
+    (
+        "control_character",
+        "version: 1\nrules: []\n# bell \x07\n",
+        [
+            ".devflow.yml:3:8: the file contains the character U+0007, which YAML does not allow; remove it",
+        ],
+    ),
+    (
+        "tab_after_a_key",
+        R + "    then:\t[{label: a}]\n",
+        [
+            ".devflow.yml:5:10: a tab character; YAML allows only spaces here: use spaces",
+        ],
+    ),
+    (
+        "regex_repeat_over_re2_limit",
+        R + "    if:\n      title: {matches: 'a{2000}'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: regular expression repeats more than 1000 times ('{2000}'), RE2's limit; use a smaller count, or '+' or '*' for any number",
+        ],
+    ),
+    (
+        "regex_repeat_too_large_to_be_a_number",
+        R + "    if:\n      title: {matches: 'a{99999999999999999999}'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: regular expression repeats more than 1000 times ('{99999999999999999999}'), RE2's limit; use a smaller count, or '+' or '*' for any number",
+        ],
+    ),
+    (
+        "regex_nested_repeats_multiply",
+        R + "    if:\n      title: {matches: '((ab){100}){100}'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: regular expression repeats more than 1000 times in all ('{100}' inside another repetition: the counts multiply), RE2's limit; use smaller counts, or '+' or '*'",
+        ],
+    ),
+    (
+        "regex_end_of_text_Z",
+        R + "    if:\n      title: {matches: 'bug\\Z'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: regular expression uses '\\Z', which RE2 does not support; write '\\z' for the end of the text",
+        ],
+    ),
+    (
+        "regex_possessive",
+        R + "    if:\n      title: {matches: 'a++'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: regular expression uses a possessive quantifier ('++'), which RE2 does not need: it never backtracks; write '+'",
+        ],
+    ),
+    (
+        "regex_syntax_error_after_re2_only_syntax",
+        R + "    if:\n      title: {matches: '\\p{Greek}(a'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: invalid regular expression: missing ')': a group is not closed",
+        ],
+    ),
+    (
+        "regex_unknown_unicode_class",
+        R + "    if:\n      title: {matches: '\\p{Gréek}'}\n    then: [{label: a}]\n",
+        [
+            ".devflow.yml:6:24: rules[0].if.title.matches: invalid regular expression: unknown character class ('\\p{Gréek}')",
         ],
     ),
 ]

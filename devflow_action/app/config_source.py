@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config.loader import load_bytes
+from ..config.loader import load_bytes, load_file
 from ..config.model import Config
+from ..config.reading import CREATE_HINT
 from ..diagnostics import ConfigError, Diagnostic
 from ..events.model import Event
 from .context import RunContext
@@ -32,10 +33,10 @@ def load_config(
             raise _error(path, f"no configuration file at {path} on the base branch {ref}")
         return load_bytes(data, path), f"the base branch ({ref}), not the pull request"
     local = workspace / path
-    if local.is_file():
-        return load_bytes(local.read_bytes(), path), "the workspace"
+    if local.exists():  # a directory there is its own error, not 'missing'
+        return load_file(local, path), "the workspace"
     if (workspace / ".git").exists():
-        raise _error(path, f"no configuration file at {path} in the checkout (create one with `devflow init`)")
+        raise _error(path, f"no configuration file at {path} in the checkout ({CREATE_HINT})")
     data = ctx.port.get_file(path, None)
     if data is None:
         raise _error(path, f"no configuration file at {path}: not in the workspace, nor on the default branch")

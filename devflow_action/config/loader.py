@@ -17,7 +17,7 @@ from ..language.conditions import CONDITIONS, Leaf
 from ..language.patterns import PatternError, compile_globs
 from ..language.templates import BUILTIN_TEMPLATES, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
-from . import yamlpos
+from . import reading, yamlpos
 from .model import Config, LabelSpec, Rule, SizeConfig
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
@@ -28,34 +28,19 @@ DEFAULT_PATH = ".devflow.yml"
 
 
 def load_file(path: str | FsPath, display: str | None = None) -> Config:
-    """Load a config file; a missing or unreadable file is its own clear error naming the path."""
+    """Load a config file; a missing, unreadable, binary or oversized file is its own clear error."""
     shown = display or str(path)
-    try:
-        text = FsPath(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [Diagnostic(0, 0, "", f"no configuration file at {path} (create one with `devflow init`)", file=shown)]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Diagnostic(0, 0, "", f"cannot read the configuration: {exc}", file=shown)]) from None
-    return load_text(text, shown)
+    return load_bytes(reading.read_file(path, shown), shown)
 
 
 def load_bytes(data: bytes, filename: str = DEFAULT_PATH) -> Config:
-    """Load a config read as bytes (from GitHub's contents API): invalid UTF-8 is a located error."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise ConfigError(
-            [Diagnostic(line, col, "", f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", file=filename)]
-        ) from None
-    return load_text(text, filename)
+    """Load a config read as bytes (a file, or GitHub's contents API); every check of ``reading`` applies."""
+    return load_text(reading.decode(data, filename), filename)
 
 
 def load_text(text: str, filename: str = DEFAULT_PATH) -> Config:
+    if len(text) > reading.MAX_BYTES // 4 and len(text.encode("utf-8")) > reading.MAX_BYTES:
+        raise reading.too_large(len(text.encode("utf-8")), filename)
     doc = yamlpos.parse(text, filename)
     return _Loader(doc, filename).load()
 

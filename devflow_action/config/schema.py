@@ -122,7 +122,7 @@ def build_schema() -> Schema:
         required=["thresholds"],
     )
     onboarding = _obj(
-        "Onboarding checklist for contributors (`devflow check`).",
+        "Onboarding checklist for contributors (not built yet: accepted, with no effect).",
         {
             "checklist": {
                 "type": "array",

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..diagnostics import ConfigError, Diagnostic
+from . import yamlerrors
 
 Path = tuple[str | int, ...]
 
@@ -112,10 +113,11 @@ def parse(text: str, filename: str = ".devflow.yml") -> Document:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise ConfigError([Diagnostic(line, col, "", f"YAML syntax error: {what}", file=filename)]) from None
+        line, col, message = yamlerrors.marked_error(exc, text)
+        raise ConfigError([Diagnostic(line, col, "", message, file=filename)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, col, message = yamlerrors.reader_error(exc, text)
+        raise ConfigError([Diagnostic(line, col, "", message, file=filename)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Diagnostic(1, 1, "", f"YAML error: {exc}", file=filename)]) from None
     except RecursionError:
