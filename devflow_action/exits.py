@@ -7,6 +7,9 @@
    unavailable or answering garbage after the retries. A re-run continues where this one stopped.
 3  a bug in Devflow: the traceback is in the log, never in a summary.
 130 interrupted (Ctrl-C), as shells do.
+141 the output was closed by its reader (``devflow plan ... | head -1``): nothing more is printed,
+    and the status is the one a shell shows for a tool killed by SIGPIPE (128 + 13), so pipelines and
+    ``set -o pipefail`` treat Devflow like ``cat`` or ``grep``. (A full disk is exit 1: the user's to fix.)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class Exit(IntEnum):
     STOPPED = 2
     BUG = 3
     INTERRUPTED = 130
+    BROKEN_PIPE = 141
 
 
 class UsageError(Exception):
