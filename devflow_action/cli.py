@@ -1,7 +1,8 @@
 """The `devflow` command. Thin: parse arguments, call the library, return an exit code.
 
 Exit codes are the table in ``exits.py``, shared with the action: 0 success; 1 invalid input (config,
-payload) or a usage error; 2 stopped with work left; 3 unexpected error (a bug).
+payload, facts), a usage error or output that cannot be written (a full disk); 2 stopped with work
+left; 3 unexpected error (a bug); 141 the output's reader went away (``| head``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config.loader import DEFAULT_PATH, load_file
 from .diagnostics import ConfigError, render
+from .engine.offline import InputError, check_event, plan_offline
 from .exits import Exit
 from .handler import guarded
 
@@ -64,24 +67,44 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    from .engine.offline import plan_offline
+def _read_json(path: Path) -> Any:
+    """A JSON input file; a problem names the file (and the line and column of a syntax error)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([f"{path}: no such file"]) from None
+    except IsADirectoryError:
+        raise InputError([f"{path}: this is a directory; name a JSON file"]) from None
+    except UnicodeDecodeError:
+        raise InputError([f"{path}: not UTF-8 text; expected a JSON file"]) from None
+    except OSError as exc:
+        raise InputError([f"{path}: cannot read the file: {exc.strerror or exc}"]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError([f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}"]) from None
+    except RecursionError:
+        raise InputError([f"{path}: not JSON this program can read: nested too deeply"]) from None
 
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    try:
+        check_event(args.event)  # first: a misspelt event is the cheapest mistake to report
+    except InputError as exc:
+        return _input_failed(exc)
     try:
         config = load_file(args.config)
     except ConfigError as exc:
         print(render(exc.diagnostics, "text"), file=sys.stderr)
         return EXIT_INVALID
     try:
-        payload = json.loads(args.payload.read_text(encoding="utf-8"))
-        facts = json.loads(args.facts.read_text(encoding="utf-8")) if args.facts else None
-    except (OSError, ValueError) as exc:
-        print(f"devflow: error: cannot read input: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    result = plan_offline(config, args.event, payload, facts)
-    if isinstance(result, str):
-        print(f"devflow: error: {result}", file=sys.stderr)
-        return EXIT_INVALID
+        payload = _read_json(args.payload)
+        facts = _read_json(args.facts) if args.facts else None
+        result = plan_offline(
+            config, args.event, payload, facts, payload_name=str(args.payload), facts_name=str(args.facts)
+        )
+    except InputError as exc:
+        return _input_failed(exc)
     if args.format == "json":
         print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -89,6 +112,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         print(plan_text(result))
     return EXIT_OK
+
+
+def _input_failed(exc: InputError) -> int:
+    for line in exc.lines:
+        print(f"devflow: error: {line}", file=sys.stderr)
+    return EXIT_INVALID
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan}
