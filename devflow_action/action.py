@@ -168,9 +168,20 @@ def _outputs(result: Result | None, report: Report, writes: int) -> dict[str, st
     }
 
 
+UNDECIDED = "nothing was decided and nothing was written"
+
+
+def _undecided(result: Result) -> str | None:
+    """Why nothing was decided, when GitHub stopped or refused the reads the rules need: then the
+    facts-less plan is not the plan, and is not shown as one."""
+    why = result.report.stopped or result.report.refused
+    return why if result.observed is None and why else None
+
+
 def _log(result: Result, calls: int, writes: int, dry_run: bool, out: TextIO) -> None:
     with commands_stopped(out):  # rule names, titles and labels are user text
-        print(plan_text(result.plan), file=out)
+        undecided = _undecided(result)
+        print(f"Devflow: {escape_data(undecided)}; {UNDECIDED}" if undecided else plan_text(result.plan), file=out)
         for o in result.report.outcomes:
             print(
                 f"  {o.status}: {o.operation['type']}" + (f" ({escape_data(o.detail)})" if o.detail else ""), file=out
@@ -179,7 +190,9 @@ def _log(result: Result, calls: int, writes: int, dry_run: bool, out: TextIO) ->
 
 
 def _summary(result: Result, calls: int, writes: int, dry_run: bool) -> str:
-    lines = ["## Devflow" + (" (dry run)" if dry_run else ""), "", plan_markdown(result.plan), ""]
+    undecided = _undecided(result)
+    body = f"{UNDECIDED.capitalize()}." if undecided else plan_markdown(result.plan)
+    lines = ["## Devflow" + (" (dry run)" if dry_run else ""), "", body, ""]
     if result.report.outcomes:
         lines += ["| operation | result | detail |", "| --- | --- | --- |"]
         for o in result.report.outcomes:

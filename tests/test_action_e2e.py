@@ -268,3 +268,29 @@ def test_without_a_checkout_the_config_comes_from_the_default_branch(tmp_path: P
         "GET /repos/Codertocat/Hello-World/contents/.devflow.yml",
         "POST /repos/Codertocat/Hello-World/issues/1/labels",
     ]
+
+
+def test_unreachable_github_says_nothing_was_decided_instead_of_showing_a_plan(
+    tmp_path: Path, server: GitHubTestServer
+) -> None:
+    payload = fresh(load_payload("pull_request/opened.json"))  # the docs rule needs the PR's files: a read
+    run = run_action(
+        tmp_path, server, "pull_request", payload, inputs={"deadline": "1"},
+        env={"GITHUB_API_URL": "http://127.0.0.1:9"},  # nothing listens there
+    )  # fmt: skip
+    assert run.code == 2
+    assert "Devflow: stopped before planning: " in run.stdout
+    assert "; nothing was decided and nothing was written\n" in run.stdout
+    assert "rules:" not in run.stdout and "operations:" not in run.stdout  # no facts-less "plan"
+    assert run.summary.startswith("## Devflow\n\nNothing was decided and nothing was written.\n")
+    assert "| rule |" not in run.summary and "**Stopped with work left:** stopped before planning" in run.summary
+
+
+def test_refused_read_says_nothing_was_decided(tmp_path: Path, server: GitHubTestServer) -> None:
+    payload = fresh(load_payload("pull_request/opened.json"))
+    server.state.seed_from_payload(payload)
+    run = run_action(tmp_path, server, "pull_request", payload, inputs={"github-token": "ghs_notTheServersToken0"})
+    assert run.code == 1
+    assert "Devflow: GitHub refused a read before planning: " in run.stdout
+    assert "nothing was decided and nothing was written" in run.stdout and "rules:" not in run.stdout
+    assert "Nothing was decided and nothing was written." in run.summary and "| rule |" not in run.summary
