@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from devflow_action.config.schema import build_schema
@@ -49,3 +50,24 @@ def test_rules_reference_shows_every_condition_and_action_with_its_example() -> 
     for spec in [*CONDITIONS.values(), *ACTIONS.values()]:
         assert f"### `{spec.name}`" in text
         assert spec.example in text, f"example of {spec.name}"
+
+
+def test_docs_cite_only_files_that_are_in_the_repository() -> None:
+    """A relative link must resolve, and a file named in backquotes must exist somewhere in the tree."""
+    root = DOCS.parent
+    skip = {".git", ".venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+    tree = {
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and not skip & set(path.relative_to(root).parts)
+    }
+    missing = []
+    for doc in [root / "README.md", *sorted(DOCS.glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", text):
+            if not (doc.parent / target).exists():
+                missing.append(f"{doc.name}: link {target}")
+        for name in re.findall(r"`([\w./-]+\.(?:md|py|json|toml|yml|yaml|mjs|sh))`", text):
+            if not any(path == name or path.endswith("/" + name) for path in tree):
+                missing.append(f"{doc.name}: `{name}`")
+    assert missing == []
