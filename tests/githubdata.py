@@ -133,7 +133,7 @@ def event_names() -> list[str]:
 
 
 def examples(event: str | None = None) -> list[Example]:
-    """Every example (of one event), in the package's order."""
+    """Every example (of one event), by event and action, each group in the package's order."""
     return [
         Example(name, action, index)
         for (name, action), payloads in _by_key().items()
