@@ -1,6 +1,6 @@
 """API calls per scenario, measured live against the GitHub test server through the real client.
 
-    .venv/bin/python -m benchmarks.api_calls
+    .venv/bin/python -m benchmarks.api_calls        (or: python benchmarks/api_calls.py)
 
 Prints a Markdown table: calls (writes) per scenario next to the lower bound (reads needed + one
 write per kind of change). Run by hand; copy the table to docs/benchmarks.md.
@@ -8,27 +8,30 @@ write per kind of change). Run by hand; copy the table to docs/benchmarks.md.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.ghserver import GitHubTestServer
 from tests.integration_helpers import Scenario, scenario
 from tests.test_integration import LABEL_RULES, PATH_RULES, WELCOME
 
 
 def issue_three_rules(server: GitHubTestServer) -> tuple[Scenario, dict[str, object]]:
-    return scenario(server, "issues/opened.json", LABEL_RULES), {}
+    return scenario(server, "issues.opened", LABEL_RULES), {}
 
 
 def first_timer(server: GitHubTestServer) -> tuple[Scenario, dict[str, object]]:
-    s = scenario(server, "issues/opened.json", WELCOME)
+    s = scenario(server, "issues.opened", WELCOME)
     s.event = replace(s.event, author=replace(s.event.author, association="NONE"))  # type: ignore[type-var]
     return s, {}
 
 
 def pull(files: int, rerun: bool = False) -> Callable[[GitHubTestServer], tuple[Scenario, dict[str, object]]]:
     def make(server: GitHubTestServer) -> tuple[Scenario, dict[str, object]]:
-        s = scenario(server, "pull_request/opened.json", PATH_RULES)
+        s = scenario(server, "pull_request.opened[1]", PATH_RULES)
         server.state.add_files(2, files, prefix="src/module")
         if rerun:
             s.run()

@@ -1,17 +1,18 @@
 """Rule engine throughput: events evaluated per second on one core, 50 rules of mixed conditions.
 
-    python benchmarks/engine.py [--seconds 5] [--shared ../shared]
+    python benchmarks/engine.py [--seconds 5]
 
 Each event is normalised once (as a run does) and evaluated with the facts the rules need; the
-figure is evaluations per second over the real payloads of ../shared/github/webhook-payloads.
+figure is evaluations per second over every real issue, pull request, comment and review payload of
+@octokit/webhooks-examples (tests/githubdata.py; `python scripts/github_data.py` installs it).
 Run by hand; record the result in docs/benchmarks.md with the machine and the command.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import platform
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,9 @@ from devflow_action.config.loader import load_text
 from devflow_action.engine import evaluate
 from devflow_action.events.model import Facts, FileChange
 from devflow_action.events.normalize import normalize
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests import githubdata
 
 CONDITIONS = [
     "{title: {matches: '(?i)\\\\b(bug|crash|regression|error)\\\\b'}}",
@@ -51,15 +55,13 @@ def config_text(n: int = 50) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     args = parser.parse_args()
     config = load_text(config_text())
-    payloads = args.shared / "github" / "webhook-payloads"
-    events = []
-    for path in sorted(payloads.rglob("*.json")):
-        name = path.relative_to(payloads).parts[0]
-        if name in ("issues", "pull_request", "issue_comment", "pull_request_review"):
-            events.append(normalize(name, json.loads(path.read_text())))
+    events = [
+        normalize(example.event, example.payload())
+        for name in ("issues", "pull_request", "issue_comment", "pull_request_review")
+        for example in githubdata.examples(name)
+    ]
     facts = Facts(
         now=datetime(2026, 1, 1, tzinfo=UTC),
         files=(FileChange("docs/a.md", 3, 1), FileChange("src/app/main.py", 40, 2), FileChange("README.md", 1, 0)),

@@ -2,8 +2,9 @@
 
 Seeds the server with the bundled payloads (examples/payloads), runs `python -P -m devflow_action`
 with the runner's environment for an issue opened and a pull request opened, then prints the job
-summary and what changed on "GitHub". Needs GitHub's OpenAPI subset (../shared/github, or
-DEVFLOW_SHARED_DIR) for the server's contract checks.
+summary and what changed on "GitHub". The server checks every request against GitHub's REST OpenAPI
+description, from a pinned npm package that `python scripts/github_data.py` installs (./scripts/demo
+runs it first); without it this script stops with exit status 1.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.ghserver import GitHubTestServer  # noqa: E402
-from tests.ghserver.spec import github_dir  # noqa: E402
+from tests.ghserver import GitHubTestServer, load_contract  # noqa: E402
+from tests.githubdata import MissingData  # noqa: E402
 
 
-def run(server: GitHubTestServer, event: str, payload_file: str, number: int, tmp: Path) -> None:
+def run(server: GitHubTestServer, event: str, payload_file: str, number: int, tmp: Path) -> int:
     payload = json.loads((ROOT / "examples" / "payloads" / payload_file).read_text())
     key = "pull_request" if "pull_request" in payload else "issue"
     payload[key]["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # a live event is fresh
@@ -55,19 +56,26 @@ def run(server: GitHubTestServer, event: str, payload_file: str, number: int, tm
         print(f"comment on #{number}: {comment.body.splitlines()[0]}")
     print(f"requests: {[f'{r.method} {r.path}' for r in server.requests]}")
     server.clear_log()
+    return code
 
 
 def main() -> int:
-    if not (github_dir() / "rest-openapi-subset.json").is_file():
-        print(f"(skipping the action demo: GitHub's OpenAPI subset is not at {github_dir()}; set DEVFLOW_SHARED_DIR)")
-        return 0
+    try:
+        load_contract()
+    except MissingData as exc:
+        print(f"demo_action: cannot start the GitHub test server: {exc}", file=sys.stderr)
+        return 1
     with GitHubTestServer() as server, tempfile.TemporaryDirectory() as tmp:
-        run(server, "issues", "issues.opened.json", 1, Path(tmp))
-        run(server, "pull_request", "pull_request.opened.json", 2, Path(tmp))
-        if server.violations:
-            print("contract violations:", *server.violations, sep="\n  ")
-            return 1
-    return 0
+        codes = [
+            run(server, "issues", "issues.opened.json", 1, Path(tmp)),
+            run(server, "pull_request", "pull_request.opened.json", 2, Path(tmp)),
+        ]
+        problems = server.violations + server.errors + server.response_problems
+    if problems:
+        print("demo_action: the GitHub test server saw problems:", *problems, sep="\n  ", file=sys.stderr)
+    if any(codes):
+        print(f"demo_action: the action failed (exit codes {codes})", file=sys.stderr)
+    return 1 if problems or any(codes) else 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from devflow_action.github.client import GhClient
 from devflow_action.github.retry import Policy
 
 from .ghserver import GitHubTestServer
-from .ghserver.seed import load_payload
+from .githubdata import parse_name
 
 FAST = Policy(initial=0.01, max_backoff=0.05, max_wait=5.0)
 
@@ -52,6 +52,8 @@ class Scenario:
 
 
 def scenario(server: GitHubTestServer, payload_name: str, config_text: str, event_name: str | None = None) -> Scenario:
-    payload = load_payload(payload_name)
+    """The server seeded from a real payload (`"issues.opened"`, see githubdata) and its event."""
+    example = parse_name(payload_name)
+    payload = example.payload()
     server.state.seed_from_payload(payload)
-    return Scenario(server, normalize(event_name or payload_name.split("/")[0], payload), config_text)
+    return Scenario(server, normalize(event_name or example.event, payload), config_text)

@@ -116,7 +116,7 @@ def no_secret(run: Run) -> None:
 
 
 def test_issues_opened(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("issues/opened.json"))
+    payload = fresh(load_payload("issues.opened"))
     server.state.seed_from_payload(payload)
     run = run_action(tmp_path, server, "issues", payload)
     assert run.code == 0, run.stdout + run.stderr
@@ -132,7 +132,7 @@ def test_issues_opened(tmp_path: Path, server: GitHubTestServer) -> None:
 
 
 def test_pull_request_opened_reads_files_and_sizes(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("pull_request/opened.json"))
+    payload = fresh(load_payload("pull_request.opened[1]"))
     server.state.seed_from_payload(payload)
     server.state.add_files(2, 3, prefix="docs/page")
     run = run_action(tmp_path, server, "pull_request", payload)
@@ -145,7 +145,7 @@ def test_pull_request_opened_reads_files_and_sizes(tmp_path: Path, server: GitHu
 
 
 def test_pull_request_synchronize_replaces_nothing_it_does_not_own(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("pull_request/synchronize.json"))
+    payload = fresh(load_payload("pull_request.synchronize"))
     server.state.seed_from_payload(payload)
     server.state.add_files(payload["number"], 1, prefix="src/x")
     run = run_action(tmp_path, server, "pull_request", payload)
@@ -155,7 +155,7 @@ def test_pull_request_synchronize_replaces_nothing_it_does_not_own(tmp_path: Pat
 
 
 def test_issue_comment(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("issue_comment/created.json"))
+    payload = fresh(load_payload("issue_comment.created[2]"))
     payload["comment"]["body"] = "Should be fixed now"
     server.state.seed_from_payload(payload)
     run = run_action(tmp_path, server, "issue_comment", payload)
@@ -166,7 +166,7 @@ def test_issue_comment(tmp_path: Path, server: GitHubTestServer) -> None:
 def test_pull_request_target_from_a_fork_reads_config_from_the_base_branch(
     tmp_path: Path, server: GitHubTestServer
 ) -> None:
-    payload = fresh(load_payload("pull_request/opened.json"))
+    payload = fresh(load_payload("pull_request.opened[1]"))
     payload["pull_request"]["head"]["repo"]["full_name"] = "mallory/Hello-World"
     server.state.seed_from_payload(payload)
     server.state.set_file(".devflow.yml", CONFIG, ref="master")
@@ -181,7 +181,7 @@ def test_pull_request_target_from_a_fork_reads_config_from_the_base_branch(
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("issues/opened.json"))
+    payload = fresh(load_payload("issues.opened"))
     server.state.seed_from_payload(payload)
     run = run_action(tmp_path, server, "issues", payload, inputs={"dry-run": "true"})
     assert run.code == 0
@@ -191,7 +191,7 @@ def test_dry_run_writes_nothing(tmp_path: Path, server: GitHubTestServer) -> Non
 
 
 def test_broken_config_is_exit_1_with_annotations(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("issues/opened.json"))
+    payload = fresh(load_payload("issues.opened"))
     server.state.seed_from_payload(payload)
     broken = "version: 1\nrules:\n  - name: r\n    on: issues.opened\n    then:\n      - lable: bug\n"
     run = run_action(tmp_path, server, "issues", payload, config=broken)
@@ -205,7 +205,7 @@ def test_broken_config_is_exit_1_with_annotations(tmp_path: Path, server: GitHub
 
 
 def test_hostile_titles_cannot_inject_workflow_commands(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("issues/opened.json"))
+    payload = fresh(load_payload("issues.opened"))
     hostile = "bug\n::set-output name=x::y\n::add-mask::%0A::error::pwned\r\n::stop-commands::x"
     payload["issue"]["title"] = hostile
     payload["issue"]["labels"] = [{"name": "::warning::label\n::error::x", "color": "ededed", "default": False, "id": 1,
@@ -223,7 +223,7 @@ def test_hostile_titles_cannot_inject_workflow_commands(tmp_path: Path, server: 
 
 
 def test_rate_limit_is_exit_2_and_the_rerun_finishes(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("pull_request/opened.json"))
+    payload = fresh(load_payload("pull_request.opened[1]"))
     server.state.seed_from_payload(payload)
     server.state.add_files(2, 150, prefix="docs/page")
     server.faults = Faults(rate_limit_after=1, rate_limit_reset_in=3600)
@@ -238,25 +238,25 @@ def test_rate_limit_is_exit_2_and_the_rerun_finishes(tmp_path: Path, server: Git
 
 
 def test_events_without_rules_do_nothing(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = load_payload("star/created.json")
+    payload = load_payload("star.created[1]")
     run = run_action(tmp_path, server, "star", payload)
     assert run.code == 0
     assert "nothing to do for 'star' events" in run.stdout and server.requests == []
 
 
 def test_validate_command(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = load_payload("pull_request/opened.json")
+    payload = load_payload("pull_request.opened[1]")
     run = run_action(tmp_path, server, "pull_request", payload, inputs={"command": "validate"})
     assert run.code == 0 and "is valid (3 rules)" in run.stdout and server.requests == []
 
 
 def test_unknown_command_is_a_usage_error(tmp_path: Path, server: GitHubTestServer) -> None:
-    run = run_action(tmp_path, server, "issues", load_payload("issues/opened.json"), inputs={"command": "triage"})
+    run = run_action(tmp_path, server, "issues", load_payload("issues.opened"), inputs={"command": "triage"})
     assert run.code == 1 and "unknown command 'triage'" in run.stdout
 
 
 def test_without_a_checkout_the_config_comes_from_the_default_branch(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("issues/opened.json"))
+    payload = fresh(load_payload("issues.opened"))
     server.state.seed_from_payload(payload)
     server.state.set_file(".devflow.yml", CONFIG)  # on the default branch
     workspace = tmp_path / "workspace"
@@ -273,7 +273,7 @@ def test_without_a_checkout_the_config_comes_from_the_default_branch(tmp_path: P
 def test_unreachable_github_says_nothing_was_decided_instead_of_showing_a_plan(
     tmp_path: Path, server: GitHubTestServer
 ) -> None:
-    payload = fresh(load_payload("pull_request/opened.json"))  # the docs rule needs the PR's files: a read
+    payload = fresh(load_payload("pull_request.opened[1]"))  # the docs rule needs the PR's files: a read
     run = run_action(
         tmp_path, server, "pull_request", payload, inputs={"deadline": "1"},
         env={"GITHUB_API_URL": "http://127.0.0.1:9"},  # nothing listens there
@@ -287,7 +287,7 @@ def test_unreachable_github_says_nothing_was_decided_instead_of_showing_a_plan(
 
 
 def test_refused_read_says_nothing_was_decided(tmp_path: Path, server: GitHubTestServer) -> None:
-    payload = fresh(load_payload("pull_request/opened.json"))
+    payload = fresh(load_payload("pull_request.opened[1]"))
     server.state.seed_from_payload(payload)
     run = run_action(tmp_path, server, "pull_request", payload, inputs={"github-token": "ghs_notTheServersToken0"})
     assert run.code == 1

@@ -14,13 +14,19 @@ import pytest
 from devflow_action.exits import Exit
 from devflow_action.handler import exit_code_for, guarded
 
-from .conftest import PAYLOADS
-
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "devflow.yml"
 COMMANDS = {
     "validate": ["validate", str(EXAMPLE), "--format", "json"],
-    "plan": ["plan", "--config", str(EXAMPLE), "--event", "issues", "--payload", str(PAYLOADS / "issues/opened.json")],
+    "plan": [
+        "plan",
+        "--config",
+        str(EXAMPLE),
+        "--event",
+        "issues",
+        "--payload",
+        str(ROOT / "examples" / "payloads" / "issues.opened.json"),
+    ],
 }
 
 

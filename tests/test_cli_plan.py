@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from devflow_action.cli import main
+from devflow_action.events.catalog import EVENT_ACTIONS
 
-from .conftest import PAYLOADS, event_name_of, payload_files
+from . import githubdata
+from .githubdata import Example
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "devflow.yml"
@@ -32,9 +34,25 @@ def run_plan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     return code, out, err
 
 
-@pytest.mark.parametrize("path", payload_files(), ids=lambda p: str(p.relative_to(PAYLOADS)))
-def test_plan_json_contract_for_every_real_payload(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_plan(capsys, "--event", event_name_of(path), "--payload", str(path), "--format", "json")
+@pytest.fixture(scope="module")
+def payload_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("payloads")
+
+
+def payload_file(folder: Path, name: str) -> str:
+    """A real payload written to a file, as `devflow plan --payload` reads it."""
+    path = folder / f"{name}.json"
+    if not path.exists():
+        path.write_text(json.dumps(githubdata.load_payload(name)), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("example", githubdata.examples(), ids=lambda e: e.name)
+def test_plan_json_contract_for_every_real_payload(
+    example: Example, payload_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = payload_file(payload_dir, example.name)
+    code, out, _ = run_plan(capsys, "--event", example.event, "--payload", path, "--format", "json")
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"operations", "rules", "skipped"}
@@ -42,24 +60,15 @@ def test_plan_json_contract_for_every_real_payload(path: Path, capsys: pytest.Ca
         assert set(op) == {"type"} | OP_FIELDS[op["type"]]
     for rule in data["rules"]:
         assert set(rule) >= {"name", "matched", "matched_conditions", "missing_conditions"}
-    if event_name_of(path) in (
-        "star",
-        "fork",
-        "push",
-        "ping",
-        "installation",
-        "check_suite",
-        "discussion",
-        "workflow_dispatch",
-    ):
+    if example.event not in EVENT_ACTIONS:  # star, push, fork, discussion, workflow_run, ...
         assert data["skipped"] and data["operations"] == [] and data["rules"] == []
     else:
         assert data["skipped"] is None
 
 
-def test_plan_issue_opened_json(capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_issue_opened_json(payload_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_plan(
-        capsys, "--event", "issues.opened", "--payload", str(PAYLOADS / "issues/opened.json"), "--format", "json"
+        capsys, "--event", "issues.opened", "--payload", payload_file(payload_dir, "issues.opened"), "--format", "json"
     )
     data = json.loads(out)
     assert code == 0
@@ -71,51 +80,57 @@ def test_plan_issue_opened_json(capsys: pytest.CaptureFixture[str]) -> None:
     ]
 
 
-def test_plan_text_explains_each_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_plan(capsys, "--event", "issues.opened", "--payload", str(PAYLOADS / "issues/opened.json"))
+def test_plan_text_explains_each_rule(payload_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_plan(capsys, "--event", "issues.opened", "--payload", payload_file(payload_dir, "issues.opened"))
     assert code == 0
     assert "  ✔ bug reports\n      matched: title matches '(?i)\\b(bug|crash|regression|error)\\b'\n" in out
     assert "      missing: author.first_contribution is true\n" in out
     assert out.rstrip().endswith("operations:\n  - add_labels: labels=['needs-triage']")
 
 
-def test_plan_reports_rules_not_evaluated_without_facts(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_plan(capsys, "--event", "pull_request", "--payload", str(PAYLOADS / "pull_request/opened.json"))
+def test_plan_reports_rules_not_evaluated_without_facts(payload_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_plan(
+        capsys, "--event", "pull_request", "--payload", payload_file(payload_dir, "pull_request.opened[1]")
+    )
     assert code == 0
     assert "  ? docs-only pull requests  (needs facts not available: files)" in out
 
 
 def test_plan_with_facts_file_accepts_paths_and_github_file_objects(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, payload_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps({"files": ["docs/a.md", {"filename": "README.md", "additions": 3, "deletions": 1}]}))
     code, out, _ = run_plan(
-        capsys, "--event", "pull_request.opened", "--payload", str(PAYLOADS / "pull_request/opened.json"),
+        capsys, "--event", "pull_request.opened", "--payload", payload_file(payload_dir, "pull_request.opened[1]"),
         "--facts", str(facts), "--format", "json",
     )  # fmt: skip
     assert code == 0
     assert json.loads(out)["operations"] == [{"type": "add_labels", "labels": ["documentation", "size/XS"]}]
 
 
-def test_plan_rejects_an_action_that_contradicts_the_payload(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_plan(capsys, "--event", "issues.closed", "--payload", str(PAYLOADS / "issues/opened.json"))
+def test_plan_rejects_an_action_that_contradicts_the_payload(
+    payload_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_plan(capsys, "--event", "issues.closed", "--payload", payload_file(payload_dir, "issues.opened"))
     assert code == 1
     assert "--event says action 'closed' but the payload's action is 'opened'" in err
 
 
-def test_plan_rejects_bad_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_rejects_bad_facts(tmp_path: Path, payload_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     facts = tmp_path / "facts.json"
     facts.write_text('{"filez": []}')
     code, _, err = run_plan(
-        capsys, "--event", "issues", "--payload", str(PAYLOADS / "issues/opened.json"), "--facts", str(facts)
+        capsys, "--event", "issues", "--payload", payload_file(payload_dir, "issues.opened"), "--facts", str(facts)
     )
     assert code == 1
     assert "unknown facts: filez" in err
 
 
-ISSUE_OPENED = str(PAYLOADS / "issues/opened.json")
-PR_OPENED = str(PAYLOADS / "pull_request/opened.json")
+# The bundled copies are GitHub's own examples, unchanged (examples/payloads/README.md); a test in
+# test_githubdata checks them against the pinned package.
+ISSUE_OPENED = str(ROOT / "examples" / "payloads" / "issues.opened.json")
+PR_OPENED = str(ROOT / "examples" / "payloads" / "pull_request.opened.json")
 
 
 @pytest.mark.parametrize(
@@ -136,8 +151,10 @@ def test_plan_refuses_an_unknown_event_with_a_suggestion(
     assert (code, out, err) == (1, "", f"devflow: error: {message}\n")
 
 
-def test_plan_still_explains_real_events_that_rules_do_not_handle(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_plan(capsys, "--event", "star", "--payload", str(PAYLOADS / "star/created.json"))
+def test_plan_still_explains_real_events_that_rules_do_not_handle(
+    payload_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_plan(capsys, "--event", "star", "--payload", payload_file(payload_dir, "star.created"))
     assert code == 0 and "skipped: Devflow's rules do not handle 'star' events" in out
 
 

@@ -1,4 +1,4 @@
-"""Every condition and operator, table-driven, on real payloads from ../shared/github."""
+"""Every condition and operator, table-driven, on real payloads from @octokit/webhooks-examples."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from devflow_action.events.normalize import normalize
 
 from .conftest import load_payload
 
-# issues/opened.json: "Spelling error in the README file", body "It looks like you accidently spelled
+# issues.opened: "Spelling error in the README file", body "It looks like you accidently spelled
 # 'commit' with two 't's.", labels [bug], author Codertocat (OWNER), created 2019-05-15T15:20:18Z.
-ISSUE = normalize("issues", load_payload("issues/opened.json"))
-# pull_request/opened.json: #2 "Update the README with new information.", master <- changes, +1 -1.
-PR = normalize("pull_request", load_payload("pull_request/opened.json"))
-COMMENT = normalize("issue_comment", load_payload("issue_comment/created.json"))
-REVIEW = normalize("pull_request_review", load_payload("pull_request_review/submitted.json"))
+ISSUE = normalize("issues", load_payload("issues.opened"))
+# pull_request.opened[1]: #2 "Update the README with new information.", master <- changes, +1 -1.
+PR = normalize("pull_request", load_payload("pull_request.opened[1]"))
+COMMENT = normalize("issue_comment", load_payload("issue_comment.created[2]"))
+REVIEW = normalize("pull_request_review", load_payload("pull_request_review.submitted[1]"))
 NOW = datetime(2019, 6, 20, tzinfo=UTC)
 FILES = (FileChange("docs/guide.md", 10, 2), FileChange("README.md", 1, 1))
 

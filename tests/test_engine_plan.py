@@ -16,8 +16,8 @@ from devflow_action.events.normalize import normalize
 
 from .conftest import load_payload
 
-ISSUE = normalize("issues", load_payload("issues/opened.json"))  # labels: [bug]; author Codertocat (OWNER)
-PR = normalize("pull_request", load_payload("pull_request/opened.json"))  # labels: [bug]; +1 -1
+ISSUE = normalize("issues", load_payload("issues.opened"))  # labels: [bug]; author Codertocat (OWNER)
+PR = normalize("pull_request", load_payload("pull_request.opened[1]"))  # labels: [bug]; +1 -1
 
 
 def config(rules: str, extra: str = "") -> str:
@@ -155,7 +155,7 @@ def test_size_with_ignore_counts_only_files_that_matter() -> None:
 
 
 def test_size_is_not_computed_for_issues_or_label_events() -> None:
-    labeled = normalize("pull_request", load_payload("pull_request/labeled.json"))
+    labeled = normalize("pull_request", load_payload("pull_request.labeled"))
     assert plan_for(config("", SIZE), ISSUE).operations == ()
     assert plan_for(config("", SIZE), labeled).operations == ()
 
@@ -174,17 +174,17 @@ def test_required_facts_are_only_those_the_triggered_rules_need() -> None:
 
 
 def test_unhandled_events_are_skipped_with_a_reason() -> None:
-    star = normalize("star", load_payload("star/created.json"))
+    star = normalize("star", load_payload("star.created[1]"))
     plan = plan_for(config(rule("      - label: a\n")), star)
     assert plan.skipped == "Devflow's rules do not handle 'star' events"
-    unknown = normalize("issues", {**load_payload("issues/opened.json"), "action": "frobnicated"})
+    unknown = normalize("issues", {**load_payload("issues.opened"), "action": "frobnicated"})
     assert plan_for(config(rule("      - label: a\n")), unknown).skipped == (
         "the action 'frobnicated' of 'issues' events is not handled"
     )
 
 
 def test_pull_request_target_is_seen_as_pull_request_but_untrusted() -> None:
-    event = normalize("pull_request_target", load_payload("pull_request/opened.json"))
+    event = normalize("pull_request_target", load_payload("pull_request.opened[1]"))
     assert (event.name, event.trigger, event.trusted) == ("pull_request", "pull_request_target", False)
     assert plan_for(config(rule("      - label: a\n", on="pull_request.opened")), event).operations == (
         p.AddLabels(("a",)),
@@ -192,8 +192,8 @@ def test_pull_request_target_is_seen_as_pull_request_but_untrusted() -> None:
 
 
 def test_comment_events_fold_onto_their_issue_or_pull_request() -> None:
-    comment = normalize("issue_comment", load_payload("issue_comment/created.json"))
-    review = normalize("pull_request_review", load_payload("pull_request_review/submitted.json"))
+    comment = normalize("issue_comment", load_payload("issue_comment.created[2]"))
+    review = normalize("pull_request_review", load_payload("pull_request_review.submitted[1]"))
     assert (comment.kind, comment.number, comment.comment) == (
         "issue",
         1,
@@ -230,7 +230,7 @@ def test_a_webhook_delivery_normalises_like_a_runner_event() -> None:
 
     from devflow_action.events.normalize import PayloadError, from_delivery
 
-    body = json.dumps(load_payload("issues/opened.json")).encode()
+    body = json.dumps(load_payload("issues.opened")).encode()
     delivered = from_delivery({"X-GitHub-Event": "issues", "X-GitHub-Delivery": "1"}, body)
     assert delivered.delivery == "1"  # the service keys its ledger and logs by it
     assert replace(delivered, delivery=None) == ISSUE

@@ -22,8 +22,8 @@ from devflow_action.github.retry import Policy
 from .conftest import load_payload
 from .fakegithub import FakeGitHub
 
-ISSUE = normalize("issues", load_payload("issues/opened.json"))  # #1, labels [bug], comments 0, OWNER
-PR = normalize("pull_request", load_payload("pull_request/opened.json"))
+ISSUE = normalize("issues", load_payload("issues.opened"))  # #1, labels [bug], comments 0, OWNER
+PR = normalize("pull_request", load_payload("pull_request.opened[1]"))
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FAST = Policy(initial=0.0, max_backoff=0.0, sleep=lambda s: None)
 WELCOME = p.Comment("hi\n\n<!-- devflow:welcome -->", "<!-- devflow:welcome -->")

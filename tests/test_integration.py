@@ -60,7 +60,7 @@ rules:
 
 
 def test_issue_matched_by_three_label_rules_is_one_write(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "issues/opened.json", LABEL_RULES)
+    s = scenario(gh_server, "issues.opened", LABEL_RULES)
     result, client = s.run()
     assert s.calls() == ["POST /repos/Codertocat/Hello-World/issues/1/labels"]
     assert s.labels() == ["bug", "typo", "documentation", "needs-triage"]
@@ -69,7 +69,7 @@ def test_issue_matched_by_three_label_rules_is_one_write(gh_server: GitHubTestSe
 
 
 def test_first_timer_gets_one_welcome_with_one_read(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "issues/opened.json", WELCOME)
+    s = scenario(gh_server, "issues.opened", WELCOME)
     s.event = replace(s.event, author=replace(s.event.author, association="NONE"))  # type: ignore[type-var]
     s.issue.author_association = "NONE"
     s.run()
@@ -84,7 +84,7 @@ def test_first_timer_gets_one_welcome_with_one_read(gh_server: GitHubTestServer)
 
 
 def test_returning_author_is_not_welcomed(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "issues/opened.json", WELCOME)
+    s = scenario(gh_server, "issues.opened", WELCOME)
     s.event = replace(s.event, author=replace(s.event.author, association="NONE"))  # type: ignore[type-var]
     gh_server.state.add_issue("An older issue", user="Codertocat")
     s.run()
@@ -93,7 +93,7 @@ def test_returning_author_is_not_welcomed(gh_server: GitHubTestServer) -> None:
 
 
 def _pull_with_files(server: GitHubTestServer, config: str, count: int) -> Scenario:
-    s = scenario(server, "pull_request/opened.json", config)
+    s = scenario(server, "pull_request.opened[1]", config)
     server.state.add_files(2, count, prefix="src/module")
     return s
 
@@ -124,7 +124,7 @@ def test_rerun_of_a_labelled_pull_request_writes_nothing(gh_server: GitHubTestSe
 
 
 def test_every_operation_type_through_the_real_client(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "pull_request/opened.json", EVERYTHING)
+    s = scenario(gh_server, "pull_request.opened[1]", EVERYTHING)
     gh_server.state.add_collaborator("hubot")
     result, client = s.run()
     assert [o.status for o in result.report.outcomes] == ["applied"] * 6
@@ -142,7 +142,7 @@ def test_every_operation_type_through_the_real_client(gh_server: GitHubTestServe
 def test_reopen(gh_server: GitHubTestServer) -> None:
     s = scenario(
         gh_server,
-        "issues/reopened.json",
+        "issues.reopened",
         "version: 1\nrules:\n  - name: r\n    on: issues\n    then: [{reopen: true}]\n",
     )
     s.issue.state = "closed"
@@ -153,7 +153,7 @@ def test_reopen(gh_server: GitHubTestServer) -> None:
 
 def test_502_on_every_fifth_request_applies_every_operation_exactly_once(gh_server: GitHubTestServer) -> None:
     gh_server.faults = Faults(fail_every=5)
-    s = scenario(gh_server, "pull_request/opened.json", EVERYTHING)
+    s = scenario(gh_server, "pull_request.opened[1]", EVERYTHING)
     gh_server.state.add_collaborator("hubot")
     gh_server.state.add_files(2, 450, prefix="docs/page")
     s.config_text = EVERYTHING.replace("    then:\n", "    if: {files: {any: ['docs/**']}}\n    then:\n")
@@ -167,7 +167,7 @@ def test_502_on_every_fifth_request_applies_every_operation_exactly_once(gh_serv
 def test_comment_that_lands_despite_a_502_is_not_duplicated(gh_server: GitHubTestServer) -> None:
     s = scenario(
         gh_server,
-        "issues/opened.json",
+        "issues.opened",
         "version: 1\nrules:\n  - name: r\n    on: issues\n    then: [{comment: hello}]\n",
     )
     gh_server.faults = Faults(fail_at={0}, apply_then_fail=True)
@@ -181,7 +181,7 @@ def test_comment_that_lands_despite_a_502_is_not_duplicated(gh_server: GitHubTes
 
 
 def test_rate_limit_mid_run_stops_cleanly_and_a_rerun_completes(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "pull_request/opened.json", EVERYTHING)
+    s = scenario(gh_server, "pull_request.opened[1]", EVERYTHING)
     gh_server.state.add_collaborator("hubot")
     gh_server.faults = Faults(rate_limit_after=3, rate_limit_reset_in=3600)
     first, _ = s.run()
@@ -198,7 +198,7 @@ def test_rate_limit_mid_run_stops_cleanly_and_a_rerun_completes(gh_server: GitHu
 
 
 def test_rate_limit_with_a_near_reset_is_waited_out(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "issues/opened.json", LABEL_RULES)
+    s = scenario(gh_server, "issues.opened", LABEL_RULES)
     gh_server.faults = Faults(rate_limit_after=0, rate_limit_status=429, retry_after=0)
     calls = 0
 
@@ -215,7 +215,7 @@ def test_rate_limit_with_a_near_reset_is_waited_out(gh_server: GitHubTestServer)
 
 
 def test_dry_run_writes_nothing(gh_server: GitHubTestServer) -> None:
-    s = scenario(gh_server, "issues/opened.json", LABEL_RULES)
+    s = scenario(gh_server, "issues.opened", LABEL_RULES)
     result, client = s.run(dry_run=True)
     assert client.log.calls == 0 and s.labels() == ["bug"]
     assert result.report.labels("add_labels") == ["typo", "documentation", "needs-triage"]
@@ -226,3 +226,24 @@ def test_call_budget_stops_before_the_rate_limit(gh_server: GitHubTestServer) ->
     result, client = s.run(max_calls=3)
     assert client.log.calls == 3 and client.log.writes == 0
     assert result.report.stopped == "stopped before planning: the run's API call budget (3 calls) is spent"
+
+
+LOCK = """version: 1
+rules:
+  - name: lock
+    on: issues.opened
+    then:
+      - lock: {reason: resolved}
+"""
+
+
+def test_lock_is_one_contract_checked_write_and_a_rerun_writes_nothing(gh_server: GitHubTestServer) -> None:
+    s = scenario(gh_server, "issues.opened", LOCK)
+    result, _ = s.run()
+    assert [o.status for o in result.report.outcomes] == ["applied"]
+    assert s.calls() == ["PUT /repos/Codertocat/Hello-World/issues/1/lock"]
+    assert gh_server.requests[0].body == {"lock_reason": "resolved"} and gh_server.requests[0].status == 204
+    assert (s.issue.locked, s.issue.active_lock_reason) == (True, "resolved")
+    gh_server.clear_log()
+    _, client = s.run(fresh=False)
+    assert s.calls() == ["GET /repos/Codertocat/Hello-World/issues/1"] and client.log.writes == 0

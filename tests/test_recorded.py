@@ -44,7 +44,7 @@ def check_sequence(vcr: Any, client: Any) -> None:
 
 @pytest.mark.vcr
 def test_issue_opened_three_label_rules(server: GitHubTestServer, vcr: Any) -> None:
-    result, client = scenario(server, "issues/opened.json", LABEL_RULES).run()
+    result, client = scenario(server, "issues.opened", LABEL_RULES).run()
     check_sequence(vcr, client)
     assert result.report.labels("add_labels") == ["typo", "documentation", "needs-triage"]
 
@@ -53,7 +53,7 @@ def test_issue_opened_three_label_rules(server: GitHubTestServer, vcr: Any) -> N
 def test_first_timer_welcome(server: GitHubTestServer, vcr: Any) -> None:
     from dataclasses import replace
 
-    s = scenario(server, "issues/opened.json", WELCOME)
+    s = scenario(server, "issues.opened", WELCOME)
     s.event = replace(s.event, author=replace(s.event.author, association="NONE"))  # type: ignore[type-var]
     result, client = s.run()
     check_sequence(vcr, client)
@@ -61,7 +61,7 @@ def test_first_timer_welcome(server: GitHubTestServer, vcr: Any) -> None:
 
 
 def _pr(server: GitHubTestServer, files: int) -> Scenario:
-    s = scenario(server, "pull_request/opened.json", PATH_RULES)
+    s = scenario(server, "pull_request.opened[1]", PATH_RULES)
     server.state.add_files(2, files, prefix="src/module")
     return s
 
@@ -87,7 +87,7 @@ def test_pull_request_250_files_rerun(server: GitHubTestServer, vcr: Any) -> Non
 
 @pytest.mark.vcr
 def test_every_operation_with_a_502_every_fifth_request(server: GitHubTestServer, vcr: Any) -> None:
-    s = scenario(server, "pull_request/opened.json", EVERYTHING)
+    s = scenario(server, "pull_request.opened[1]", EVERYTHING)
     server.state.add_collaborator("hubot")
     server.faults = Faults(fail_every=5)
     result, client = s.run()

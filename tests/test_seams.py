@@ -159,10 +159,10 @@ def test_guarded_maps_a_stop_to_exit_2_without_a_traceback() -> None:
 
 
 def test_an_item_read_by_the_adapter_becomes_an_opened_event() -> None:
-    issue = load_payload("issues/opened.json")["issue"]
+    issue = load_payload("issues.opened")["issue"]
     event = from_item("Codertocat/Hello-World", issue)
     assert (event.name, event.action, event.kind, event.number) == ("issues", "opened", "issue", issue["number"])
     assert event.title == issue["title"] and event.skipped is None
-    pull = load_payload("pull_request/opened.json")["pull_request"]
+    pull = load_payload("pull_request.opened[1]")["pull_request"]
     pr_event = from_item("Codertocat/Hello-World", pull)
     assert (pr_event.name, pr_event.kind, pr_event.base) == ("pull_request", "pull_request", pull["base"]["ref"])

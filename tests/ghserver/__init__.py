@@ -1,21 +1,22 @@
 """A GitHub REST API test server for integration tests (stdlib `http.server`, in-memory state).
 
     server = GitHubTestServer().start()          # or the `gh_server` / `gh_server_factory` fixtures
-    server.state.seed_from_payload(load_payload("issues/opened.json"))
+    server.state.seed_from_payload(load_payload("issues.opened"))  # real payloads: tests/githubdata.py
     api = server.client()                        # sync ghapi.GhApi bound to the (seeded) repository
     api.issues.add_labels(1, labels=["bug"])
     assert server.violations == [] and len(server.writes) == 1
     server.faults = Faults(fail_every=5)         # or latency / fail_at / rate_limit_after / ...
     server.stop()
 
-Every request is checked against GitHub's OpenAPI subset (`shared/github/rest-openapi-subset.json`);
-violations land in `server.violations` and fail the test at fixture teardown (`check_server`).
+Every request is checked against GitHub's REST API description (the whole OpenAPI file of the pinned
+@octokit/openapi package, see spec.py); violations land in `server.violations` and fail the test at
+fixture teardown (`check_server`).
 """
 
 from .fixtures import RECORDING_PORT, check_server
 from .seed import load_payload
 from .server import Faults, GitHubTestServer, RequestRecord
-from .spec import load_contract, shared_dir
+from .spec import load_contract
 from .state import DEFAULT_ACTOR, ChangedFile, Comment, Event, Issue, Label, Repository, State
 
 __all__ = [
@@ -34,5 +35,4 @@ __all__ = [
     "check_server",
     "load_contract",
     "load_payload",
-    "shared_dir",
 ]

@@ -157,6 +157,26 @@ def list_issues(ctx: Ctx) -> Reply:
     return ctx.page(items, ctx.render.issue)
 
 
+# -- locking ---------------------------------------------------------------------------------------
+@route("issues/lock")
+def lock_issue(ctx: Ctx) -> Reply:
+    """Lock the conversation of an issue or pull request; a `locked` event records each change."""
+    issue, reason = ctx.issue(), (ctx.body or {}).get("lock_reason")
+    if not issue.locked or issue.active_lock_reason != reason:
+        ctx.state.add_event(issue.number, "locked", lock_reason=reason)
+        issue.locked, issue.active_lock_reason, issue.updated_at = True, reason, ctx.state.now()
+    return Reply(204)
+
+
+@route("issues/unlock")
+def unlock_issue(ctx: Ctx) -> Reply:
+    issue = ctx.issue()
+    if issue.locked:
+        ctx.state.add_event(issue.number, "unlocked")
+        issue.locked, issue.active_lock_reason, issue.updated_at = False, None, ctx.state.now()
+    return Reply(204)
+
+
 # -- labels ----------------------------------------------------------------------------------------
 @route("issues/list-labels-on-issue")
 def list_issue_labels(ctx: Ctx) -> Reply:

@@ -311,7 +311,9 @@ class CoreRenderer:
                 "draft",
             )
         }
-        # The pull-request schemas declare a label's description a non-null string (issues allow null).
+        # `pull-request-simple` (pulls/list, request/remove reviewers) declares a label's description a
+        # non-null string, while `pull-request`, `issue` and `label` allow null: every pull shape renders
+        # "" for a label without one (what GitHub sends there is not known here).
         out["labels"] = [{**label, "description": label["description"] or ""} for label in out["labels"]]
         out.update(
             {

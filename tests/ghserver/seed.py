@@ -1,18 +1,13 @@
-"""Seeding a `State` from a real webhook payload (`shared/github/webhook-payloads/<event>/<action>.json`)."""
+"""Seeding a `State` from a real webhook payload (@octokit/webhooks-examples, see tests/githubdata.py)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from .spec import github_dir
+from ..githubdata import load_payload
 from .state import Comment, Issue, Milestone, Review, State, fake_sha, parse_time
 
-
-def load_payload(name: str) -> dict[str, Any]:
-    """A webhook payload by relative name, e.g. `"issues/opened.json"` or `"pull_request/variants/..."`."""
-    data: dict[str, Any] = json.loads((github_dir() / "webhook-payloads" / name).read_text(encoding="utf-8"))
-    return data
+__all__ = ["load_payload", "seed_from_payload"]
 
 
 def seed_from_payload(state: State, payload: dict[str, Any]) -> Issue | None:

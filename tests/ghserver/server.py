@@ -188,7 +188,7 @@ class GitHubTestServer:
         op, path_params, known = self.contract.match(method, path)
         if op is None:
             what = "method not allowed for this path" if known else "no such route"
-            self._violation(f"{method} {target}: {what} in the OpenAPI subset")
+            self._violation(f"{method} {target}: {what} in GitHub's OpenAPI description")
             return Reply(404, error("Not Found", "", status="404")), False, None, {}
         params, problems = self.contract.check_params(op, path_params, query)
         if not json_ok:
@@ -248,7 +248,7 @@ class GitHubTestServer:
         handler = HANDLERS.get(op.operation_id)
         path, _, query = target.partition("?")
         if handler is None:
-            self._violation(f"{op.method} {target}: {op.operation_id} is in the subset but not implemented")
+            self._violation(f"{op.method} {target}: {op.operation_id} is in GitHub's description but not implemented")
             return Reply(501, error("Not implemented by the test server", ""))
         repo = self.state.repo
         if "owner" in params and (params["owner"].lower(), params.get("repo", "").lower()) != (

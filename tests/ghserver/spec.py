@@ -1,15 +1,21 @@
-"""Contract checks against GitHub's OpenAPI 3.0.3 subset (`shared/github/rest-openapi-subset.json`).
+"""Contract checks against GitHub's whole REST API description (OpenAPI 3.0.3, 811 paths).
 
-Routes, path/query parameters and JSON bodies of every request are checked; responses can be checked
-too (the server uses that to test itself). OpenAPI 3.0 specifics handled here: `$ref`s into
-`components` (resolved through a `referencing` registry), `nullable: true` (rewritten to
-`anyOf [null, ...]`), and query strings (coerced to the parameter's declared type before validation).
+The description is `generated/api.github.com.json` of the pinned npm package @octokit/openapi (see
+tests/githubdata.py), GitHub's file as redistributed by Octokit. Routes, path/query parameters and
+JSON bodies of every request are checked; responses can be checked too (the server uses that to test
+itself). OpenAPI 3.0 specifics handled here: `$ref`s into `components` (resolved through a
+`referencing` registry), `nullable: true` (rewritten to `anyOf [null, ...]`), and query strings
+(coerced to the parameter's declared type before validation).
+
+The 13 MB file is parsed once per process (`load_contract`, ~0.4 s); routes are looked up through an
+index, and a JSON Schema validator is only built for the schemas of the requests and responses
+actually seen, then kept.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,30 +28,109 @@ from jsonschema import Draft7Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-SPEC_URI = "urn:github-rest-openapi-subset"
-SPEC_FILE = "rest-openapi-subset.json"
+from .. import githubdata
+
+SPEC_URI = "urn:github-rest-openapi"
 # The spec only says "(max 100)" in the per_page description; GitHub clamps silently, we reject.
 MAX_PER_PAGE = 100
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
-# Places where the subset's response schema is stricter than what GitHub actually sends; the server
-# answers like GitHub, and the self-check skips these (operationId, regex on the problem text).
+# Places where the description's response schema is stricter than what GitHub actually sends; the
+# server answers like GitHub, and the self-check skips these (operationId, regex on the problem text).
 RESPONSE_SPEC_GAPS = [
     # issue-search-result-item.body is `type: string` (not nullable), but an issue without a
     # description has `"body": null` in search results exactly as in `GET /issues/{n}`.
     ("search/issues-and-pull-requests", re.compile(r"^body items/\d+/body: None is not of type 'string'$")),
 ]
 
+# The raw description is adapted before use, in two ways (each change asserts the text it expects,
+# so a new pin of @octokit/openapi that changes these operations stops the tests until re-checked):
+#
+# 1. Undo the changes Octokit makes to GitHub's file (octokit/openapi scripts/build.mjs and
+#    scripts/overrides/) where they touch operations this server implements, so requests are checked
+#    against GitHub's own text (transcribed from github/rest-api-description,
+#    descriptions/api.github.com/api.github.com.json): Octokit drops the non-object alternatives of
+#    top-level `oneOf` request bodies (`issues/add-labels`, `issues/set-labels`: GitHub also takes a
+#    bare array of labels, or one label as a string), makes the `issues/remove-assignees` body
+#    required, and drops the "reviewers or team_reviewers" `anyOf` of `pulls/request-reviewers`.
+# 2. Requests GitHub accepts that its schema rejects (request spec gaps): `issues/set-labels` with
+#    `{"labels": []}`. The schema says `minItems: 1`, its own description says "You can pass an empty
+#    array to remove all labels", and GitHub does; `minItems` is dropped from the string-list form.
+_STRINGS: dict[str, Any] = {"type": "string"}
+_ADD_LABELS_GITHUB = [
+    {"type": "array", "items": _STRINGS},
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "name": _STRINGS,
+                "rationale": {"type": "string", "description": "Optional reasoning for adding this label."},
+                "suggest": {
+                    "type": "boolean",
+                    "description": "If `true`, the label is stored as a pending suggestion for human review rather "
+                    "than applied directly.",
+                },
+                "confidence": {
+                    "type": "string",
+                    "description": "The confidence level for this label choice.",
+                    "enum": ["low", "medium", "high"],
+                },
+            },
+            "required": ["name"],
+        },
+    },
+]
+_SET_LABELS_ARRAY_OF_STRINGS = {"type": "array", "minItems": 1, "items": _STRINGS}
+_SET_LABELS_ARRAY_OF_OBJECTS = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "object", "properties": {"name": _STRINGS}, "required": ["name"]},
+}
 
-def shared_dir() -> Path:
-    """`shared/` next to the repository (CI layout), or `$DEVFLOW_SHARED_DIR`."""
-    env = os.environ.get("DEVFLOW_SHARED_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared"
 
+def adapt(document: dict[str, Any]) -> None:
+    """Apply the changes described above to the raw description, in place."""
 
-def github_dir() -> Path:
-    return shared_dir() / "github"
+    def body(path: str, method: str) -> dict[str, Any]:
+        request: dict[str, Any] = document["paths"][path][method]["requestBody"]
+        return request
+
+    def schema(path: str, method: str) -> dict[str, Any]:
+        found: dict[str, Any] = body(path, method)["content"]["application/json"]["schema"]
+        return found
+
+    def expect(condition: bool, what: str) -> None:
+        if not condition:
+            raise ValueError(f"{what}: not the text tests/ghserver/spec.py expects; re-check its adapt()")
+
+    labels = "/repos/{owner}/{repo}/issues/{issue_number}/labels"
+    add = schema(labels, "post")["oneOf"]
+    expect(len(add) == 1 and add[0]["type"] == "object", "issues/add-labels")
+    add.extend(copy.deepcopy(_ADD_LABELS_GITHUB))
+
+    set_labels = schema(labels, "put")
+    strings, objects = set_labels["oneOf"]
+    expect(strings["properties"]["labels"].get("minItems") == 1, "issues/set-labels")
+    expect(objects["properties"]["labels"]["items"]["type"] == "object", "issues/set-labels")
+    set_labels["oneOf"] = [
+        strings,
+        copy.deepcopy(_SET_LABELS_ARRAY_OF_STRINGS),
+        objects,
+        copy.deepcopy(_SET_LABELS_ARRAY_OF_OBJECTS),
+        dict(_STRINGS),
+    ]
+    del strings["properties"]["labels"]["minItems"]  # the request spec gap: {"labels": []}
+
+    assignees = "/repos/{owner}/{repo}/issues/{issue_number}/assignees"
+    remove = body(assignees, "delete")
+    expect(remove.get("required") is True and schema(assignees, "delete").get("required") == ["assignees"],
+           "issues/remove-assignees")  # fmt: skip
+    del remove["required"], schema(assignees, "delete")["required"]
+
+    reviewers = schema("/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", "post")
+    expect("anyOf" not in reviewers and set(reviewers["properties"]) == {"reviewers", "team_reviewers"},
+           "pulls/request-reviewers")  # fmt: skip
+    reviewers["anyOf"] = [{"required": ["reviewers"]}, {"required": ["team_reviewers"]}]
 
 
 _formats = FormatChecker(formats=())
@@ -104,10 +189,9 @@ class Operation:
 
 
 class Contract:
-    """The parsed subset: route lookup plus request/response validation."""
+    """The parsed description: route lookup plus request/response validation."""
 
     def __init__(self, document: dict[str, Any]) -> None:
-        self.raw = document
         converted = _openapi_to_jsonschema(document)
         self.registry: Registry = Registry().with_resource(
             SPEC_URI, Resource.from_contents(converted, default_specification=DRAFT7)
@@ -120,6 +204,16 @@ class Contract:
                 if method in HTTP_METHODS:
                     self.operations.append(self._build(path, method.upper(), op, shared))
         self._validators: dict[int, Draft7Validator] = {}
+        # Route index: (first segment, segment count) for fixed-length routes; first segment alone
+        # for routes with a multi-segment parameter (`{path}` of contents, `{ref}`, `{branch}`).
+        self._fixed_routes: dict[tuple[str, int], list[Operation]] = {}
+        self._multi_routes: dict[str, list[Operation]] = {}
+        for op in self.operations:
+            first = op.path.strip("/").split("/")[0]
+            if ".+" in op.pattern.pattern:
+                self._multi_routes.setdefault(first, []).append(op)
+            else:
+                self._fixed_routes.setdefault((first, op.path.count("/")), []).append(op)
 
     # -- construction -------------------------------------------------------------------------------
     def _deref(self, node: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +286,10 @@ class Contract:
         """Best route for `raw_path` (still percent-encoded): (operation, path params, path known)."""
         best: tuple[Operation, dict[str, str]] | None = None
         path_known = False
-        for op in self.operations:
+        trimmed = raw_path.rstrip("/")
+        first = trimmed.lstrip("/").split("/")[0]
+        candidates = [*self._fixed_routes.get((first, trimmed.count("/")), []), *self._multi_routes.get(first, [])]
+        for op in candidates:
             m = op.pattern.fullmatch(raw_path)
             if not m:
                 continue
@@ -283,6 +380,8 @@ def _describe(error: Any) -> str:
 
 @cache
 def load_contract(path: str | None = None) -> Contract:
-    """The parsed subset, cached per process (parsing + conversion takes ~0.2 s)."""
-    file = Path(path) if path else github_dir() / SPEC_FILE
-    return Contract(json.loads(file.read_text(encoding="utf-8")))
+    """The parsed description (`githubdata.openapi_path()` unless given), cached per process."""
+    file = Path(path) if path else githubdata.openapi_path()
+    document = json.loads(file.read_text(encoding="utf-8"))
+    adapt(document)
+    return Contract(document)
