@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.ghserver import GitHubTestServer, load_contract, load_payload
+from tests.ghserver import GitHubTestServer, load_payload
 from tests.test_integration import PATH_RULES
 
 TOKEN = "ghs_benchmarkTokenValue0123456789abcdef"
@@ -56,7 +56,7 @@ def scenario(workdir: Path) -> Iterator[tuple[GitHubTestServer, dict[str, str]]]
     payload["pull_request"]["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # The server's self-check of its own answers (each file page against the OpenAPI schema) tests
     # the server, not Devflow; GitHub does no such thing, so it stays out of the timed process.
-    server = GitHubTestServer(token=TOKEN, contract=load_contract(), check_responses=False)
+    server = GitHubTestServer(token=TOKEN, check_responses=False)
     server.state.seed_from_payload(payload)
     server.state.add_files(2, FILES, prefix="src/module")
     workspace = workdir / "workspace"
