@@ -1,7 +1,8 @@
 """The one error handler of every entry point: an exception becomes an exit code (``exits.Exit``).
 
 Bugs print a traceback (redacted) and exit 3; everything else is an expected failure with a plain
-message: usage and configuration errors and GitHub's refusals exit 1, stops with work left exit 2.
+message: usage and configuration errors and GitHub's refusals exit 1, stops with work left exit 2
+(GitHub's, and a state store that is required but unavailable).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from .diagnostics import ConfigError
 from .exits import Exit, UsageError
 from .github.errors import Refused, Stopped
+from .ledger import StateUnavailable
 from .redact import redact
 
 Reporter = Callable[[Exit, str], None]
@@ -23,7 +25,7 @@ def exit_code_for(exc: BaseException) -> Exit:
         return Exit.INTERRUPTED
     if isinstance(exc, UsageError | ConfigError | Refused):
         return Exit.USER
-    if isinstance(exc, Stopped):
+    if isinstance(exc, Stopped | StateUnavailable):
         return Exit.STOPPED
     return Exit.BUG
 
@@ -35,7 +37,7 @@ def guarded(body: Callable[[], int], report: Reporter, print_traceback: Callable
         return int(body())
     except KeyboardInterrupt:
         return int(Exit.INTERRUPTED)
-    except (UsageError, Refused, Stopped) as exc:
+    except (UsageError, Refused, Stopped, StateUnavailable) as exc:
         code = exit_code_for(exc)
         report(code, redact(str(exc)))
         return int(code)

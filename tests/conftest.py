@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.ghserver.fixtures"]
+pytest_plugins = ["tests.ghserver.fixtures", "tests.state_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEVFLOW_SHARED_DIR", ROOT.parent / "shared"))
