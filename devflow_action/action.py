@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .app.config_source import load_config
 from .app.context import RunContext
@@ -29,8 +29,10 @@ from .github.facts import DEFAULT_SELF_LOGIN
 from .handler import guarded
 from .redact import register_secret
 from .report import plan_markdown, plan_text
-from .state.guard import Guarded
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
+
+if TYPE_CHECKING:
+    from .state.guard import Guarded
 
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
 DEFAULT_MAX_CALLS = 200

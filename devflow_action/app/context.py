@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ..github.budget import CallBudget
 from ..github.facts import DEFAULT_SELF_LOGIN
 from ..github.port import GitHubPort
 from ..github.retry import Policy
-from ..state.model import StateStore
+
+if TYPE_CHECKING:  # the default path (no state) never loads the state package
+    from ..state.model import StateStore
 
 
 def _utcnow() -> datetime:

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from ..events.model import Event
 from ..ledger import Ledger
-from ..state.model import EventRecord, ItemTimes, OperationRecord, RunRecord
 from .context import RunContext
 
 if TYPE_CHECKING:
+    from ..state.model import ItemTimes
     from .event import Result
 
 RESPONSE_EVENTS = frozenset({"issue_comment", "pull_request_review"})
@@ -38,6 +38,8 @@ def ledger_for(ctx: RunContext, event: Event) -> Ledger | None:
 
 
 def times_of(event: Event, self_login: str, now: datetime) -> ItemTimes:
+    from ..state.model import ItemTimes
+
     responder = event.comment_author
     responded = (
         event.name in RESPONSE_EVENTS
@@ -58,6 +60,8 @@ def times_of(event: Event, self_login: str, now: datetime) -> ItemTimes:
 def record(ctx: RunContext, event: Event, result: Result) -> None:
     if ctx.store is None or ctx.dry_run:
         return
+    from ..state.model import EventRecord, OperationRecord, RunRecord  # only with a store
+
     now = ctx.clock()
     key = event_key(event, ctx.run_key) or f"local:{now.isoformat()}"
     actor = event.comment_author.login if event.comment_author else event.sender

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..config.model import Config
 from ..diagnostics import escape_markdown
 from ..ledger import StateUnavailable
-from ..state import open_store, parse
-from ..state.guard import Guarded
-from ..state.url import StateURL
+from ..state.url import StateURL, parse
+
+if TYPE_CHECKING:  # loaded only when a URL is set: the default path stays as light as before
+    from ..state.guard import Guarded
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def choose(url_input: str, required_input: bool, config: Config, env: Mapping[st
 def open_state(url: StateURL, required: bool) -> Guarded:
     """The run's guarded store. Unreachable: when required, ``StateUnavailable`` (exit 2, before
     anything is written); otherwise a guard that records nothing and says why."""
+    from ..state import open_store
+    from ..state.guard import Guarded
+
     try:
         store = open_store(url)
     except StateUnavailable as exc:

@@ -6,9 +6,13 @@ that service exists. Importing this package imports no driver: each backend is l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..redact import register_secret
-from .model import StateStore
 from .url import StateURL, parse
+
+if TYPE_CHECKING:
+    from .model import StateStore
 
 
 def open_store(url: str | StateURL, *, migrate: bool = True) -> StateStore | None:
@@ -29,4 +33,4 @@ def open_store(url: str | StateURL, *, migrate: bool = True) -> StateStore | Non
     return RedisStore.connect(parsed)
 
 
-__all__ = ["StateStore", "StateURL", "open_store", "parse"]
+__all__ = ["StateURL", "open_store", "parse"]
