@@ -23,6 +23,7 @@ from .model import JSON, EventRecord, ItemTimes, RunRecord, Status
 from .url import StateURL
 
 CONNECT_TIMEOUT = 5  # seconds to reach the server
+TCP_USER_TIMEOUT_MS = 10000  # a server that stops answering (not just closing) fails the call, not hangs it
 STATEMENT_TIMEOUT_MS = 5000  # no statement of a run may hold it longer
 IDLE_MS = 30000  # the server ends a dead run's open transaction, and its locks
 # What a backend that is down, slow, full or read-only raises; anything else is a bug of ours.
@@ -75,6 +76,8 @@ class PostgresStore:
             options=f"{given.get('options') or ''} {ours}".strip(),
             connect_timeout=given.get("connect_timeout") or CONNECT_TIMEOUT,
             application_name=given.get("application_name") or "devflow",
+            tcp_user_timeout=given.get("tcp_user_timeout") or TCP_USER_TIMEOUT_MS,
+            keepalives=given.get("keepalives") or 1,
         )
         with _errors(url, "connecting"):
             store = cls(psycopg.connect(conninfo, autocommit=True), url)

@@ -259,7 +259,11 @@ class RedisLedger:
                 if ok:
                     verdicts[key] = "claimed"
                     continue
-                held = r.get(self._key(key)) or ""
+                held = r.get(self._key(key))
+                if held is None:  # the other claim expired in between: try once more
+                    won_now = r.set(self._key(key), self.mine, nx=True, ex=CLAIM_TTL)
+                    verdicts[key] = "claimed" if won_now else "busy"
+                    continue
                 if held.startswith("done|"):
                     verdicts[key] = "done"
                     continue
