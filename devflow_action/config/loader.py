@@ -18,7 +18,7 @@ from ..language.patterns import PatternError, compile_globs
 from ..language.templates import BUILTIN_TEMPLATES, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from . import reading, yamlpos
-from .model import Config, LabelSpec, Rule, SizeConfig
+from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
 from .yamlpos import Document, Path, format_path
@@ -111,6 +111,10 @@ class _Loader:
             names.setdefault(rule.name, i)
             rules.append(rule)
         size = self._size(data["size"]) if "size" in data and clean(("size",)) else None
+        orchestration = None
+        if isinstance(data.get("orchestration"), dict) and clean(("orchestration",)):
+            raw = data["orchestration"]
+            orchestration = Orchestration(raw.get("url_env"), bool(raw.get("state_required", False)))
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -139,6 +143,7 @@ class _Loader:
             rules=tuple(rules),
             labels=labels,
             size=size,
+            orchestration=orchestration,
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,
