@@ -22,8 +22,10 @@ from .events.normalize import PayloadError, normalize
 from .exits import Exit, UsageError
 from .github.budget import CallBudget
 from .github.client import GhClient
+from .github.errors import GitHubError
 from .github.executor import Report
 from .github.facts import DEFAULT_SELF_LOGIN
+from .github.retry import Policy
 from .handler import guarded
 from .redact import register_secret
 from .report import plan_markdown, plan_text
@@ -32,6 +34,7 @@ from .workflow import append_summary, commands_stopped, input_bool, input_value,
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
+DEFAULT_BACKOFF = Policy.initial  # seconds before the first retry; doubled at each attempt
 
 
 def main(env: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
@@ -89,6 +92,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     max_calls = int(_number(env, "DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS"))
     deadline = _number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
     attempt = int(_number(env, "GITHUB_RUN_ATTEMPT", 1, what="GITHUB_RUN_ATTEMPT"))
+    backoff = _number(env, "DEVFLOW_RETRY_BACKOFF", DEFAULT_BACKOFF, what="DEVFLOW_RETRY_BACKOFF")
     try:
         payload = json.loads(Path(_required(env, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
         event = normalize(event_name, payload)
@@ -96,7 +100,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         raise UsageError(f"cannot read the event payload: {exc}") from None
 
     budget = CallBudget(max_calls, deadline=deadline)
-    with GhClient(repository, token, api_url=api_url, budget=budget) as client:
+    policy = Policy(initial=backoff, max_backoff=min(Policy.max_backoff, 16 * backoff))
+    with GhClient(repository, token, api_url=api_url, budget=budget, policy=policy) as client:
         ctx = RunContext(
             port=client,
             budget=budget,
@@ -110,6 +115,9 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             config, where = load_config(ctx, event, config_path, workspace, trust_head=command == "validate")
         except ConfigError as exc:
             return _config_failed(exc.diagnostics, env, out)
+        except GitHubError:  # the config fetch failed: nothing planned, nothing done; the handler reports it
+            set_outputs(_outputs(None, Report(), budget.written), env)
+            raise
         for warning in config.warnings:
             print(warning.annotation(), file=out)
         print(f"Devflow: configuration {escape_data(config_path)} read from {escape_data(where)}", file=out)
@@ -127,7 +135,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             set_outputs(_outputs(None, Report(), 0), env)
             return Exit.OK
         result = handle_event(ctx, config, event)
-    calls, writes = budget.calls, budget.writes
+    calls, writes = budget.calls, budget.written  # writes GitHub accepted, not tried
     _log(result, calls, writes, dry_run, out)
     append_summary(_summary(result, calls, writes, dry_run), env)
     set_outputs(_outputs(result, result.report, writes), env)

@@ -24,6 +24,7 @@ from .budget import CallBudget
 from .errors import MalformedAnswer, Refused
 from .port import IssueState
 from .retry import Malformed, Policy, call
+from .transport import RequestClock, bound
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -49,6 +50,10 @@ class CallLog:
     @property
     def writes(self) -> int:
         return self.budget.writes
+
+    @property
+    def written(self) -> int:
+        return self.budget.written
 
 
 class GhClient:
@@ -80,7 +85,8 @@ class GhClient:
         )
         self.api.headers["User-Agent"] = f"devflow-action/{__version__}"
         self.api.transport.retries = 0  # the policy below is the one retry policy
-        self.http = httpx2.Client(timeout=timeout, follow_redirects=True)
+        self.request_clock = RequestClock()
+        self.http = bound(httpx2.Client(timeout=timeout, follow_redirects=True), self.request_clock)
         self.api.transport.client = self.http
 
     def close(self) -> None:
@@ -101,19 +107,26 @@ class GhClient:
         route = {"owner": self.owner, "repo": self.repo, **route}
         shown = path.format(**route)
         left = self.budget.time_left()
-        self.http.timeout = httpx2.Timeout(self.timeout if left is None else max(0.1, min(self.timeout, left)))
+        limit = self.timeout if left is None else min(self.timeout, left)  # the request's total time
+        self.request_clock.start(limit)
+        self.http.timeout = httpx2.Timeout(max(0.1, limit))
         try:
             result = self.api(path, verb, route=route, query=query, data=data)
         except ValueError as exc:  # a 2xx whose JSON is truncated or not JSON at all
             self.log.entries.append((verb, shown, 200))
+            if verb != "GET":
+                self.budget.written += 1  # a 2xx to a write: it landed, whatever the body
             raise Malformed(type(exc).__name__) from None
         except httpx2.HTTPStatusError as exc:
             self.log.entries.append((verb, shown, exc.response.status_code))
             raise
         except httpx2.TransportError:
             self.log.entries.append((verb, shown, 0))
+            self.budget.check_time()  # a timeout cut short by the deadline is the deadline
             raise
         self.log.entries.append((verb, shown, 200))
+        if verb != "GET":
+            self.budget.written += 1
         if expect is not None and not _shaped(result, expect):
             raise Malformed(f"expected a JSON {'object' if expect is dict else 'array'}")
         return result
