@@ -14,7 +14,7 @@ from devflow_action.config.loader import load_text
 from devflow_action.events.model import FileChange
 from devflow_action.events.normalize import normalize
 from devflow_action.github.errors import BudgetExhausted, Unavailable
-from devflow_action.github.executor import Executor
+from devflow_action.github.executor import Executor, run_marker
 from devflow_action.github.facts import collect
 from devflow_action.github.port import IssueState
 from devflow_action.github.retry import Policy
@@ -81,11 +81,27 @@ def test_once_comment_is_skipped_when_its_marker_exists() -> None:
 
 def test_plain_comments_carry_a_run_marker_so_a_rerun_does_not_repeat_them() -> None:
     fake = FakeGitHub()
-    run(fake, [p.Comment("thanks")], run_key="42")
-    assert fake.comments == ["thanks\n\n<!-- devflow:run:42:0 -->"]
-    report = run(fake, [p.Comment("thanks")], run_key="42")  # the job re-run: same run id
-    assert report.outcomes[0].status == "skipped"
+    thanks = p.Comment("thanks", rule="r")
+    run(fake, [thanks], run_key="42")
+    assert fake.comments == [f"thanks\n\n{run_marker('42', thanks)}"]
+    # The job re-run (same run id), with the comment elsewhere in the plan: the marker is the operation's.
+    report = run(fake, [p.AddLabels(("x",)), thanks], run_key="42")
+    assert report.outcomes[1].status == "skipped"
     assert len(fake.comments) == 1
+
+
+def test_a_run_marker_names_the_run_the_rule_and_the_text() -> None:
+    thanks = p.Comment("thanks", rule="r")
+    assert run_marker("42", thanks) != run_marker("43", thanks)
+    assert run_marker("42", thanks) != run_marker("42", p.Comment("thanks", rule="other"))
+    assert run_marker("42", thanks) != run_marker("42", p.Comment("thanks!", rule="r"))
+    assert run_marker("4-->2", thanks).count("-->") == 1  # the key cannot close the HTML comment
+
+
+def test_a_marker_in_someone_elses_comment_does_not_count() -> None:
+    fake = FakeGitHub(comments=["earlier\n\n<!-- devflow:welcome -->"], login="mallory")
+    report = run(fake, [WELCOME])
+    assert report.outcomes[0].status == "applied" and fake.calls == ["list_comments", "create_comment"]
 
 
 def test_comment_that_landed_despite_a_502_is_not_posted_twice() -> None:

@@ -187,9 +187,9 @@ class GhClient:
         )
         return len(items or [])
 
-    def list_comment_bodies(self, number: int) -> list[str]:
+    def list_comments(self, number: int) -> list[tuple[str, str]]:
         items = self.pages("/repos/{owner}/{repo}/issues/{issue_number}/comments", {"issue_number": number})
-        return [str(c.get("body") or "") for c in items]
+        return [(str((c.get("user") or {}).get("login") or ""), str(c.get("body") or "")) for c in items]
 
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
         items = self.pages("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", {"pull_number": number})
