@@ -16,7 +16,7 @@ from typing import TextIO
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
-from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
+from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown, markdown_code
 from .events.catalog import RULE_TRIGGERS
 from .events.normalize import PayloadError, normalize
 from .exits import Exit, UsageError
@@ -29,7 +29,7 @@ from .github.retry import Policy
 from .handler import guarded
 from .redact import register_secret
 from .report import plan_markdown, plan_text
-from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
+from .workflow import append_summary, commands_stopped, escape_log, input_bool, input_value, set_outputs
 
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
 DEFAULT_MAX_CALLS = 200
@@ -120,10 +120,10 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             raise
         for warning in config.warnings:
             print(warning.annotation(), file=out)
-        print(f"Devflow: configuration {escape_data(config_path)} read from {escape_data(where)}", file=out)
+        print(f"Devflow: configuration {escape_log(config_path)} read from {escape_log(where)}", file=out)
         if command == "validate":
-            print(f"Devflow: {escape_data(config_path)} is valid ({len(config.rules)} rules)", file=out)
-            append_summary(f"## Devflow\n\n`{escape_markdown(config_path)}` is valid ({len(config.rules)} rules).", env)
+            print(f"Devflow: {escape_log(config_path)} is valid ({len(config.rules)} rules)", file=out)
+            append_summary(f"## Devflow\n\n{markdown_code(config_path)} is valid ({len(config.rules)} rules).", env)
             return Exit.OK
         if event_name not in RULE_TRIGGERS:
             note = (
@@ -180,9 +180,7 @@ def _log(result: Result, calls: int, writes: int, dry_run: bool, out: TextIO) ->
     with commands_stopped(out):  # rule names, titles and labels are user text
         print(plan_text(result.plan), file=out)
         for o in result.report.outcomes:
-            print(
-                f"  {o.status}: {o.operation['type']}" + (f" ({escape_data(o.detail)})" if o.detail else ""), file=out
-            )
+            print(f"  {o.status}: {o.operation['type']}" + (f" ({escape_log(o.detail)})" if o.detail else ""), file=out)
         print(f"API calls: {calls} (writes: {writes}){' [dry run: nothing written]' if dry_run else ''}", file=out)
 
 
