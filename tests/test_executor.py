@@ -13,6 +13,7 @@ from devflow_action.app.event import handle_event
 from devflow_action.config.loader import load_text
 from devflow_action.events.model import FileChange
 from devflow_action.events.normalize import normalize
+from devflow_action.github.budget import CallBudget
 from devflow_action.github.errors import BudgetExhausted, Unavailable
 from devflow_action.github.executor import Executor, run_marker
 from devflow_action.github.facts import collect
@@ -117,6 +118,19 @@ def test_comment_that_did_not_land_is_retried_once_confirmed_absent() -> None:
     run(fake, [WELCOME])
     assert fake.calls == ["create_comment", "list_comments", "create_comment"]
     assert len(fake.comments) == 1
+
+
+def test_the_pause_before_looking_for_a_comment_never_passes_the_deadline() -> None:
+    clock = [0.0]
+    budget = CallBudget(deadline=10.0, clock=lambda: clock[0])
+    clock[0] = 9.9  # less than the pause is left
+    fake = FakeGitHub(faults={0: (502, False)})
+    slept: list[float] = []
+    policy = Policy(initial=0.5, sleep=slept.append)
+    executor = Executor(fake, 1, IssueState((), "open"), policy=policy, budget=budget)  # type: ignore[arg-type]
+    report = executor.run(p.Plan("issues.opened", "o/r", 1, (WELCOME,)))
+    assert slept == [] and fake.calls == ["create_comment"]  # stopped before the pause, not after it
+    assert report.outcomes[0].status == "left" and report.stopped == "the run's deadline (10 s) is reached"
 
 
 def test_a_refused_operation_fails_and_the_rest_still_applies() -> None:

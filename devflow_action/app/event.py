@@ -52,6 +52,6 @@ def handle_event(ctx: RunContext, config: Config, event: Event, *, fresh: bool |
         return Result(plan, Report(refused=f"GitHub refused a read before planning: {exc}"), None)
     plan = evaluate(event, config, observed.facts)
     executor = Executor(
-        ctx.port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy, self_login=ctx.self_login
+        ctx.port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy, ctx.self_login, ctx.budget
     )
     return Result(plan, executor.run(plan), observed)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .. import plan as p
+from .budget import CallBudget
 from .errors import MalformedAnswer, Refused, Stopped, Unavailable
 from .facts import DEFAULT_SELF_LOGIN
 from .port import GitHubPort, IssueState
@@ -68,6 +69,7 @@ class Executor:
     run_key: str | None = None  # e.g. the workflow run id: keys markers of non-`once` comments
     policy: Policy = field(default_factory=Policy)
     self_login: str = DEFAULT_SELF_LOGIN  # whose comments count when looking for a marker
+    budget: CallBudget | None = None  # its deadline bounds the pause before a comment is looked for
     _bodies: list[str] | None = None  # bodies of the comments Devflow wrote on the item
 
     def run(self, plan: p.Plan) -> Report:
@@ -149,7 +151,10 @@ class Executor:
             except (Unavailable, MalformedAnswer):
                 if attempt == self.policy.attempts or marker is None:
                     raise
-                self.policy.sleep(min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1)))
+                pause = min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1))
+                if self.budget is not None:
+                    self.budget.check_time(pause)
+                self.policy.sleep(pause)
                 # The POST may have landed: read the comments again before trying once more.
                 self._bodies = self._own_bodies()
                 if self._has_marker(marker):
