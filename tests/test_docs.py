@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from devflow_action.config.schema import build_schema
@@ -49,3 +50,12 @@ def test_rules_reference_shows_every_condition_and_action_with_its_example() -> 
     for spec in [*CONDITIONS.values(), *ACTIONS.values()]:
         assert f"### `{spec.name}`" in text
         assert spec.example in text, f"example of {spec.name}"
+
+
+def test_security_doc_names_only_tests_that_exist() -> None:
+    text = (DOCS / "security.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", text)
+    assert len(named) > 20
+    tests = DOCS.parent / "tests"
+    missing = [f"{f}::{n}" for f, n in named if f"def {n}(" not in (tests / f).read_text(encoding="utf-8")]
+    assert missing == []
