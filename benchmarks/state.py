@@ -82,7 +82,7 @@ def import_cost(module: str) -> float:
 
 
 def run_once(server: GitHubTestServer, store: StateStore | None, n: int) -> float:
-    s = scenario(server, "issues/opened.json", CONFIG)
+    s = scenario(server, "issues.opened", CONFIG)
     budget = CallBudget(200)
     with GhClient(s.event.repository, server.token, api_url=server.url, policy=FAST, budget=budget) as client:
         ctx = RunContext(client, budget, run_key=f"bench-{uuid.uuid4().hex}", policy=FAST, store=store)

@@ -18,18 +18,20 @@ from .app.context import RunContext
 from .app.event import Result, handle_event
 from .app.state_wiring import choose, failure_text, open_state, secrets_of, state_required_failed, summary_markdown
 from .config.model import Config
-from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
+from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown, markdown_code
 from .events.catalog import RULE_TRIGGERS
 from .events.normalize import PayloadError, normalize
 from .exits import Exit, UsageError
 from .github.budget import CallBudget
 from .github.client import GhClient
+from .github.errors import GitHubError
 from .github.executor import Report
 from .github.facts import DEFAULT_SELF_LOGIN
+from .github.retry import Policy
 from .handler import guarded
 from .redact import register_secret
 from .report import plan_markdown, plan_text
-from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
+from .workflow import append_summary, commands_stopped, escape_log, input_bool, input_value, set_outputs
 
 if TYPE_CHECKING:
     from .state.guard import Guarded
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
+DEFAULT_BACKOFF = Policy.initial  # seconds before the first retry; doubled at each attempt
 
 
 def main(env: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
@@ -122,6 +125,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     max_calls = int(_number(env, "DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS"))
     deadline = _number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
     attempt = int(_number(env, "GITHUB_RUN_ATTEMPT", 1, what="GITHUB_RUN_ATTEMPT"))
+    backoff = _number(env, "DEVFLOW_RETRY_BACKOFF", DEFAULT_BACKOFF, what="DEVFLOW_RETRY_BACKOFF")
     try:
         payload = json.loads(Path(_required(env, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
         event = normalize(event_name, payload)
@@ -129,7 +133,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         raise UsageError(f"cannot read the event payload: {exc}") from None
 
     budget = CallBudget(max_calls, deadline=deadline)
-    with GhClient(repository, token, api_url=api_url, budget=budget) as client:
+    policy = Policy(initial=backoff, max_backoff=min(Policy.max_backoff, 16 * backoff))
+    with GhClient(repository, token, api_url=api_url, budget=budget, policy=policy) as client:
         ctx = RunContext(
             port=client,
             budget=budget,
@@ -143,12 +148,15 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             config, where = load_config(ctx, event, config_path, workspace, trust_head=command == "validate")
         except ConfigError as exc:
             return _config_failed(exc.diagnostics, env, out)
+        except GitHubError:  # the config fetch failed: nothing planned, nothing done; the handler reports it
+            set_outputs(_outputs(None, Report(), budget.written), env)
+            raise
         for warning in config.warnings:
             print(warning.annotation(), file=out)
-        print(f"Devflow: configuration {escape_data(config_path)} read from {escape_data(where)}", file=out)
+        print(f"Devflow: configuration {escape_log(config_path)} read from {escape_log(where)}", file=out)
         if command == "validate":
-            print(f"Devflow: {escape_data(config_path)} is valid ({len(config.rules)} rules)", file=out)
-            append_summary(f"## Devflow\n\n`{escape_markdown(config_path)}` is valid ({len(config.rules)} rules).", env)
+            print(f"Devflow: {escape_log(config_path)} is valid ({len(config.rules)} rules)", file=out)
+            append_summary(f"## Devflow\n\n{markdown_code(config_path)} is valid ({len(config.rules)} rules).", env)
             return Exit.OK
         if event_name not in RULE_TRIGGERS:
             note = (
@@ -165,7 +173,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         finally:
             if state is not None:
                 state.close()
-    calls, writes = budget.calls, budget.writes
+    calls, writes = budget.calls, budget.written  # writes GitHub accepted, not tried
     _log(result, calls, writes, dry_run, out)
     append_summary(_summary(result, calls, writes, dry_run) + (f"\n\n{summary_markdown(state)}" if state else ""), env)
     set_outputs(_outputs(result, result.report, writes), env)
@@ -226,9 +234,7 @@ def _log(result: Result, calls: int, writes: int, dry_run: bool, out: TextIO) ->
         undecided = _undecided(result)
         print(f"Devflow: {escape_data(undecided)}; {UNDECIDED}" if undecided else plan_text(result.plan), file=out)
         for o in result.report.outcomes:
-            print(
-                f"  {o.status}: {o.operation['type']}" + (f" ({escape_data(o.detail)})" if o.detail else ""), file=out
-            )
+            print(f"  {o.status}: {o.operation['type']}" + (f" ({escape_log(o.detail)})" if o.detail else ""), file=out)
         print(f"API calls: {calls} (writes: {writes}){' [dry run: nothing written]' if dry_run else ''}", file=out)
 
 

@@ -1,8 +1,16 @@
-"""Located problems in user input, rendered the same way for the CLI, workflow annotations and Markdown."""
+"""Located problems in user input, rendered the same way for the CLI, workflow annotations and Markdown;
+and the escaping of user text for each place it is shown (each sink has its own rules):
+
+- a plain line (the log, a terminal): ``escape_text``, line breaks and control characters made visible;
+- a workflow command's message or property: ``escape_data`` / ``escape_property``;
+- Markdown (the job summary): ``escape_markdown``, or ``markdown_code`` for a code span;
+- JSON: ``json.dumps``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -26,7 +34,7 @@ class Diagnostic:
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
         level = "warning: " if self.severity == "warning" else ""
         subject = f"{self.path}: " if self.path else ""
-        return f"{where}: {level}{subject}{self.message}"
+        return escape_text(f"{where}: {level}{subject}{self.message}")
 
     def annotation(self) -> str:
         """A workflow command (``::error file=...,line=...,col=...::...``) with user text escaped."""
@@ -38,8 +46,8 @@ class Diagnostic:
 
     def markdown(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
-        subject = f"`{self.path}`: " if self.path else ""
-        return f"- **{self.severity}** `{where}`: {subject}{escape_markdown(self.message)}"
+        subject = f"{markdown_code(self.path)}: " if self.path else ""
+        return f"- **{self.severity}** {markdown_code(where)}: {subject}{escape_markdown(self.message)}"
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -55,6 +63,23 @@ class ConfigError(Exception):
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # tabs are harmless
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in "\n\r":
+        return "\\n" if char == "\n" else "\\r"
+    return f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"
+
+
+def escape_text(text: str) -> str:
+    """User text for a plain line of the log or a terminal: shown as written (``50%`` stays ``50%``),
+    except that line breaks and other control characters are made visible (``\\n``, ``\\x1b``), so user
+    text can never start a line of its own nor move a terminal's cursor."""
+    return _CONTROL.sub(_visible, text)
 
 
 def escape_data(text: str) -> str:
@@ -73,6 +98,15 @@ def escape_markdown(text: str) -> str:
         out = out.replace(char, "\\" + char)
     out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return out.replace("@", "@\u200b").replace("\r", " ").replace("\n", " ")
+
+
+def markdown_code(text: str) -> str:
+    """User text as a Markdown code span: nothing inside one is markup (``<img>``, ``*``, ``#``), as
+    long as the span is fenced by more backticks than the text holds in a row and stays on one line."""
+    flat = " ".join(text.splitlines()) if text else text
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def render(diagnostics: Iterable[Diagnostic], fmt: str) -> str:

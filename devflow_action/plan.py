@@ -26,6 +26,9 @@ class RemoveLabels:
 class Comment:
     body: str  # includes the marker when there is one
     marker: str | None = None  # hidden HTML comment that makes a `once` comment idempotent
+    # The rule that asked for it: part of the run marker that keeps a re-run from posting it again.
+    # Not part of equality, so two rules posting the same text still post it once.
+    rule: str = field(default="", compare=False)
     type: str = field(default="comment", init=False)
 
 

@@ -1,14 +1,15 @@
-"""Human renderings of a plan: terminal text and the job summary's Markdown."""
+"""Human renderings of a plan: terminal text (also the action's log, between stop-commands markers) and
+the job summary's Markdown. Each escapes user text for its own sink (see ``diagnostics``)."""
 
 from __future__ import annotations
 
-from .diagnostics import escape_data, escape_markdown
+from .diagnostics import escape_markdown, escape_text, markdown_code
 from .plan import Plan, operation_json
 
 
 def one_line(text: object) -> str:
     """User text on one line: a name or title with line breaks can never start a line of its own."""
-    return escape_data(str(text))
+    return escape_text(str(text))
 
 
 def _op_text(op: dict[str, object]) -> str:
@@ -23,14 +24,14 @@ def _op_text(op: dict[str, object]) -> str:
 
 
 def plan_text(plan: Plan) -> str:
-    lines = [f"event: {plan.event} on {plan.repository}#{plan.number}"]
+    lines = [f"event: {one_line(plan.event)} on {one_line(plan.repository)}#{plan.number}"]
     if plan.skipped:
         lines.append(f"skipped: {one_line(plan.skipped)}")
         return "\n".join(lines)
     lines.append("rules:")
     for rule in plan.rules:
         mark = "✔" if rule.matched else ("?" if not rule.evaluated else "✘")
-        lines.append(f"  {mark} {one_line(rule.name)}" + (f"  ({rule.reason})" if rule.reason else ""))
+        lines.append(f"  {mark} {one_line(rule.name)}" + (f"  ({one_line(rule.reason)})" if rule.reason else ""))
         lines += [f"      matched: {one_line(c)}" for c in rule.matched_conditions]
         lines += [f"      missing: {one_line(c)}" for c in rule.missing_conditions]
     if not plan.rules:
@@ -42,7 +43,7 @@ def plan_text(plan: Plan) -> str:
 
 
 def plan_markdown(plan: Plan) -> str:
-    out = [f"**Event** `{plan.event}` on `{plan.repository}#{plan.number}`", ""]
+    out = [f"**Event** {markdown_code(plan.event)} on {markdown_code(f'{plan.repository}#{plan.number}')}", ""]
     if plan.skipped:
         return "\n".join([*out, f"Skipped: {escape_markdown(plan.skipped)}"])
     out += ["| rule | result | matched | missing |", "| --- | --- | --- | --- |"]

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from .diagnostics import escape_data
+from .diagnostics import escape_text
 
 
 def escape_log(text: str) -> str:
-    """User text for a log line: no line breaks (so it can never start a workflow command)."""
-    return escape_data(text)
+    """User text for a plain log line: no line breaks (so it can never start a workflow command), and
+    shown as written otherwise (``escape_data``'s ``%25`` is for the messages of workflow commands)."""
+    return escape_text(text)
 
 
 @contextmanager

@@ -32,7 +32,8 @@ class FakeGitHub:
     assignees: list[str] = field(default_factory=list)
     milestone: int | None = None
     locked: bool = False
-    comments: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)  # bodies, all written as `login`
+    login: str = "github-actions[bot]"
     files: list[FileChange] = field(default_factory=list)
     authored: int = 1
     events: list[tuple[str, str, str]] = field(default_factory=list)
@@ -72,9 +73,9 @@ class FakeGitHub:
         self._call("count_authored")
         return min(self.authored, limit)
 
-    def list_comment_bodies(self, number: int) -> list[str]:
+    def list_comments(self, number: int) -> list[tuple[str, str]]:
         self._call("list_comments")
-        return list(self.comments)
+        return [(self.login, body) for body in self.comments]
 
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
         self._call("list_reviews")

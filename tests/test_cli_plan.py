@@ -18,7 +18,7 @@ EXAMPLE = ROOT / "examples" / "devflow.yml"
 OP_FIELDS = {
     "add_labels": {"labels"},
     "remove_labels": {"labels"},
-    "comment": {"body", "marker"},
+    "comment": {"body", "marker", "rule"},
     "assign": {"assignees"},
     "request_review": {"reviewers", "team_reviewers"},
     "close": {"reason"},

@@ -71,3 +71,12 @@ def test_docs_cite_only_files_that_are_in_the_repository() -> None:
             if not any(path == name or path.endswith("/" + name) for path in tree):
                 missing.append(f"{doc.name}: `{name}`")
     assert missing == []
+
+
+def test_security_doc_names_only_tests_that_exist() -> None:
+    text = (DOCS / "security.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)`", text)
+    assert len(named) > 20
+    tests = DOCS.parent / "tests"
+    missing = [f"{f}::{n}" for f, n in named if f"def {n}(" not in (tests / f).read_text(encoding="utf-8")]
+    assert missing == []

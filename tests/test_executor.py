@@ -13,8 +13,9 @@ from devflow_action.app.event import handle_event
 from devflow_action.config.loader import load_text
 from devflow_action.events.model import FileChange
 from devflow_action.events.normalize import normalize
+from devflow_action.github.budget import CallBudget
 from devflow_action.github.errors import BudgetExhausted, Unavailable
-from devflow_action.github.executor import Executor
+from devflow_action.github.executor import Executor, run_marker
 from devflow_action.github.facts import collect
 from devflow_action.github.port import IssueState
 from devflow_action.github.retry import Policy
@@ -81,11 +82,27 @@ def test_once_comment_is_skipped_when_its_marker_exists() -> None:
 
 def test_plain_comments_carry_a_run_marker_so_a_rerun_does_not_repeat_them() -> None:
     fake = FakeGitHub()
-    run(fake, [p.Comment("thanks")], run_key="42")
-    assert fake.comments == ["thanks\n\n<!-- devflow:run:42:0 -->"]
-    report = run(fake, [p.Comment("thanks")], run_key="42")  # the job re-run: same run id
-    assert report.outcomes[0].status == "skipped"
+    thanks = p.Comment("thanks", rule="r")
+    run(fake, [thanks], run_key="42")
+    assert fake.comments == [f"thanks\n\n{run_marker('42', thanks)}"]
+    # The job re-run (same run id), with the comment elsewhere in the plan: the marker is the operation's.
+    report = run(fake, [p.AddLabels(("x",)), thanks], run_key="42")
+    assert report.outcomes[1].status == "skipped"
     assert len(fake.comments) == 1
+
+
+def test_a_run_marker_names_the_run_the_rule_and_the_text() -> None:
+    thanks = p.Comment("thanks", rule="r")
+    assert run_marker("42", thanks) != run_marker("43", thanks)
+    assert run_marker("42", thanks) != run_marker("42", p.Comment("thanks", rule="other"))
+    assert run_marker("42", thanks) != run_marker("42", p.Comment("thanks!", rule="r"))
+    assert run_marker("4-->2", thanks).count("-->") == 1  # the key cannot close the HTML comment
+
+
+def test_a_marker_in_someone_elses_comment_does_not_count() -> None:
+    fake = FakeGitHub(comments=["earlier\n\n<!-- devflow:welcome -->"], login="mallory")
+    report = run(fake, [WELCOME])
+    assert report.outcomes[0].status == "applied" and fake.calls == ["list_comments", "create_comment"]
 
 
 def test_comment_that_landed_despite_a_502_is_not_posted_twice() -> None:
@@ -101,6 +118,19 @@ def test_comment_that_did_not_land_is_retried_once_confirmed_absent() -> None:
     run(fake, [WELCOME])
     assert fake.calls == ["create_comment", "list_comments", "create_comment"]
     assert len(fake.comments) == 1
+
+
+def test_the_pause_before_looking_for_a_comment_never_passes_the_deadline() -> None:
+    clock = [0.0]
+    budget = CallBudget(deadline=10.0, clock=lambda: clock[0])
+    clock[0] = 9.9  # less than the pause is left
+    fake = FakeGitHub(faults={0: (502, False)})
+    slept: list[float] = []
+    policy = Policy(initial=0.5, sleep=slept.append)
+    executor = Executor(fake, 1, IssueState((), "open"), policy=policy, budget=budget)  # type: ignore[arg-type]
+    report = executor.run(p.Plan("issues.opened", "o/r", 1, (WELCOME,)))
+    assert slept == [] and fake.calls == ["create_comment"]  # stopped before the pause, not after it
+    assert report.outcomes[0].status == "left" and report.stopped == "the run's deadline (10 s) is reached"
 
 
 def test_a_refused_operation_fails_and_the_rest_still_applies() -> None:

@@ -7,6 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from devflow_action import plan as p
+from devflow_action.github.executor import run_marker
+
 from .ghserver import Faults, GitHubTestServer
 from .integration_helpers import Scenario, scenario
 
@@ -172,7 +175,7 @@ def test_comment_that_lands_despite_a_502_is_not_duplicated(gh_server: GitHubTes
     )
     gh_server.faults = Faults(fail_at={0}, apply_then_fail=True)
     result, _ = s.run(run_key="99")
-    assert s.comments() == ["hello\n\n<!-- devflow:run:99:0 -->"]
+    assert s.comments() == [f"hello\n\n{run_marker('99', p.Comment('hello', rule='r'))}"]
     assert s.calls() == [
         "POST /repos/Codertocat/Hello-World/issues/1/comments",  # stored, but answered 502
         "GET /repos/Codertocat/Hello-World/issues/1/comments",  # look before trying again: it is there

@@ -92,3 +92,25 @@ def test_far_rate_limit_reset_stops_cleanly() -> None:
         call(fn, policy([]))
     assert len(calls) == 1
     assert str(info.value) == "GitHub rate limit exhausted; it resets in 3000 s"
+
+
+def answer(status: int, message: str, headers: dict[str, str] | None = None) -> httpx2.HTTPStatusError:
+    request = httpx2.Request("POST", "https://api.github.test/repos/o/r/issues/1/labels")
+    response = httpx2.Response(status, headers=headers or {}, json={"message": message}, request=request)
+    return httpx2.HTTPStatusError(str(status), request=request, response=response)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        answer(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."),
+        answer(403, "You have triggered an abuse detection mechanism. Please wait a few minutes."),
+        answer(403, "API rate limit exceeded", {"x-ratelimit-remaining": "0"}),  # no reset given
+    ],
+)
+def test_a_rate_limit_without_a_reset_waits_a_minute_never_fails(error: BaseException) -> None:
+    assert classify(error, policy([])) == "wait"
+    slept: list[float] = []
+    fn, calls = flaky([error])
+    assert call(fn, policy(slept)) == "ok"
+    assert slept == [61.0] and len(calls) == 2

@@ -60,6 +60,14 @@ def _handle(ctx: RunContext, config: Config, event: Event, fresh: bool | None) -
         return Result(plan, Report(refused=f"GitHub refused a read before planning: {exc}"), None)
     plan = evaluate(event, config, observed.facts)
     executor = Executor(
-        ctx.port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy, ledger_for(ctx, event)
+        ctx.port,
+        event.number,
+        observed.state,
+        ctx.dry_run,
+        ctx.run_key,
+        ctx.policy,
+        ledger_for(ctx, event),
+        ctx.self_login,
+        ctx.budget,
     )
     return Result(plan, executor.run(plan), observed)

@@ -51,7 +51,7 @@ class Event:
     assignees: tuple[str, ...] = ()
     base: str | None = None
     head: str | None = None
-    head_repository: str | None = None
+    head_repository: str | None = None  # a pull request's head repository; "" when unknown (a deleted fork)
     head_sha: str | None = None
     requested_reviewers: tuple[str, ...] = ()
     milestone: int | None = None  # milestone number
@@ -76,6 +76,9 @@ class Event:
 
     @property
     def from_fork(self) -> bool:
+        """Whether the pull request's head is in another repository, or whether it cannot be told (the
+        fork was deleted): either way its files are not to be trusted. Events without a pull request
+        object (issues, comments) have no head, so they are not."""
         return self.head_repository is not None and self.head_repository != self.repository
 
 

@@ -136,7 +136,8 @@ def _from_pull(event: Event, pull: dict[str, Any]) -> Event:
         kind="pull_request",
         base=str(base["ref"]) if "ref" in base else None,
         head=str(head["ref"]) if "ref" in head else None,
-        head_repository=str(head_repo) if head_repo else None,
+        # "" when GitHub does not say whose head it is (a deleted fork): counted as a fork, untrusted
+        head_repository=str(head_repo) if head_repo else "",
         head_sha=str(head["sha"]) if "sha" in head else None,
         requested_reviewers=tuple(
             str(r["login"]) for r in pull.get("requested_reviewers") or [] if isinstance(r, dict) and "login" in r

@@ -16,7 +16,8 @@ class CallBudget:
     deadline: float | None = None  # seconds from the budget's creation; None: no deadline
     clock: Callable[[], float] = time.monotonic
     calls: int = 0
-    writes: int = 0
+    writes: int = 0  # write requests sent, retries included
+    written: int = 0  # write requests GitHub accepted (2xx): what the run changed
     started: float = field(default=-1.0)
 
     def __post_init__(self) -> None:

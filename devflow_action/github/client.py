@@ -25,6 +25,7 @@ from .budget import CallBudget
 from .errors import MalformedAnswer, Refused
 from .port import IssueState
 from .retry import Malformed, Policy, call
+from .transport import RequestClock, bound
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -50,6 +51,10 @@ class CallLog:
     def writes(self) -> int:
         return self.budget.writes
 
+    @property
+    def written(self) -> int:
+        return self.budget.written
+
 
 class GhClient:
     def __init__(
@@ -73,7 +78,8 @@ class GhClient:
         headers = {"Accept": "application/vnd.github.v3+json", "User-Agent": f"devflow-action/{__version__}"}
         if token:
             headers["Authorization"] = f"token {token}"
-        self.http = httpx2.Client(timeout=timeout, follow_redirects=True, headers=headers)
+        self.request_clock = RequestClock()
+        self.http = bound(httpx2.Client(timeout=timeout, follow_redirects=True, headers=headers), self.request_clock)
         self.last_headers: Mapping[str, str] = {}  # of the last 2xx answer (the Link header pages)
 
     def close(self) -> None:
@@ -94,19 +100,26 @@ class GhClient:
         route = {"owner": self.owner, "repo": self.repo, **route}
         shown = path.format(**route)
         left = self.budget.time_left()
-        self.http.timeout = httpx2.Timeout(self.timeout if left is None else max(0.1, min(self.timeout, left)))
+        limit = self.timeout if left is None else min(self.timeout, left)  # the request's total time
+        self.request_clock.start(limit)
+        self.http.timeout = httpx2.Timeout(max(0.1, limit))
         try:
             result = self._send(verb, path, route, query, data)
         except ValueError as exc:  # a 2xx whose JSON is truncated or not JSON at all
             self.log.entries.append((verb, shown, 200))
+            if verb != "GET":
+                self.budget.written += 1  # a 2xx to a write: it landed, whatever the body
             raise Malformed(type(exc).__name__) from None
         except httpx2.HTTPStatusError as exc:
             self.log.entries.append((verb, shown, exc.response.status_code))
             raise
         except httpx2.TransportError:
             self.log.entries.append((verb, shown, 0))
+            self.budget.check_time()  # a timeout cut short by the deadline is the deadline
             raise
         self.log.entries.append((verb, shown, 200))
+        if verb != "GET":
+            self.budget.written += 1
         if expect is not None and not _shaped(result, expect):
             raise Malformed(f"expected a JSON {'object' if expect is dict else 'array'}")
         return result
@@ -180,9 +193,9 @@ class GhClient:
         )
         return len(items or [])
 
-    def list_comment_bodies(self, number: int) -> list[str]:
+    def list_comments(self, number: int) -> list[tuple[str, str]]:
         items = self.pages("/repos/{owner}/{repo}/issues/{issue_number}/comments", {"issue_number": number})
-        return [str(c.get("body") or "") for c in items]
+        return [(str((c.get("user") or {}).get("login") or ""), str(c.get("body") or "")) for c in items]
 
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
         items = self.pages("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", {"pull_number": number})

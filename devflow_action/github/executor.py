@@ -3,13 +3,17 @@
 Against the observed state (the payload on a fresh first attempt, a read otherwise): all labels are
 added in one request, only present labels are removed, a marked comment is skipped when its marker
 is already there, and nothing is written when the state already matches. Every comment carries a
-hidden marker (``once`` comments their own, others one keyed by the run), so a comment whose POST
-failed ambiguously (a 502 after GitHub stored it) is found, not posted twice. A rate limit far from
+hidden marker (``once`` comments their own, others one naming the run, the rule and the text, never
+the comment's place in a plan that shrinks as a re-run finds work done), so a comment whose POST
+failed ambiguously (a 502 after GitHub stored it) is found, not posted twice. Only comments written
+as Devflow's identity count: anyone can type a marker into their own comment. A rate limit far from
 its reset or the run's call budget stops the run cleanly; what was not applied is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -17,7 +21,9 @@ from typing import Any, Literal
 from .. import plan as p
 from ..ledger import Ledger, StateUnavailable
 from . import ledgered
-from .errors import Refused, Stopped, Unavailable
+from .budget import CallBudget
+from .errors import MalformedAnswer, Refused, Stopped, Unavailable
+from .facts import DEFAULT_SELF_LOGIN
 from .port import GitHubPort, IssueState
 from .retry import Policy
 
@@ -65,12 +71,14 @@ class Executor:
     run_key: str | None = None  # e.g. the workflow run id: keys markers of non-`once` comments
     policy: Policy = field(default_factory=Policy)
     ledger: Ledger | None = None  # the event's idempotency ledger (state store), or None: GitHub only
-    _bodies: list[str] | None = None
+    self_login: str = DEFAULT_SELF_LOGIN  # whose comments count when looking for a marker
+    budget: CallBudget | None = None  # its deadline bounds the pause before a comment is looked for
+    _bodies: list[str] | None = None  # bodies of the comments Devflow wrote on the item
 
     def run(self, plan: p.Plan) -> Report:
         report = Report()
         ops = list(_merge_patches(plan.operations))
-        for i, op in enumerate(ops):
+        for op in ops:
             if report.stopped:
                 report.outcomes.append(Outcome(_json(op), "left", report.stopped))
                 continue
@@ -78,7 +86,7 @@ class Executor:
             try:
                 if self.ledger is not None:  # checked before the write, recorded after (ledgered.py)
                     todo, claimed, note = ledgered.claim(self.ledger, op, _json(op))
-                status, detail = self._apply(todo, i) if todo is not None else ("skipped", note)
+                status, detail = self._apply(todo) if todo is not None else ("skipped", note)
             except (Stopped, StateUnavailable) as exc:  # rate limit, budget, deadline, GitHub (or a
                 report.stopped = str(exc)  # required state store) unavailable: work left
                 status, detail = "left", str(exc)
@@ -94,7 +102,7 @@ class Executor:
 
     # one method per operation type --------------------------------------------------------------
 
-    def _apply(self, op: p.Operation, index: int) -> tuple[Status, str]:
+    def _apply(self, op: p.Operation) -> tuple[Status, str]:
         s, n, port = self.state, self.number, self.port
         if isinstance(op, p.AddLabels):
             missing = [label for label in op.labels if label not in s.labels]
@@ -105,7 +113,7 @@ class Executor:
             present = [label for label in op.labels if label in s.labels]
             return self._write(present, "labels already absent", lambda: self._removed(present))
         if isinstance(op, p.Comment):
-            return self._comment(op, index)
+            return self._comment(op)
         if isinstance(op, p.Assign):
             missing = [a for a in op.assignees if a not in s.assignees]
             return self._write(missing, "already assigned", lambda: port.add_assignees(n, missing))
@@ -137,11 +145,11 @@ class Executor:
             self.port.remove_label(self.number, label)
             self.state = _with(self.state, labels=tuple(x for x in self.state.labels if x != label))
 
-    def _comment(self, op: p.Comment, index: int) -> tuple[Status, str]:
+    def _comment(self, op: p.Comment) -> tuple[Status, str]:
         marker = op.marker
         body = op.body
         if marker is None and self.run_key:
-            marker = f"<!-- devflow:run:{self.run_key}:{index} -->"
+            marker = run_marker(self.run_key, op)
             body = f"{body}\n\n{marker}"
         if marker is not None and self._has_marker(marker):
             return "skipped", "already posted"
@@ -150,12 +158,15 @@ class Executor:
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 self.port.create_comment(self.number, body)
-            except Unavailable:
+            except (Unavailable, MalformedAnswer):
                 if attempt == self.policy.attempts or marker is None:
                     raise
-                self.policy.sleep(min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1)))
+                pause = min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1))
+                if self.budget is not None:
+                    self.budget.check_time(pause)
+                self.policy.sleep(pause)
                 # The POST may have landed: read the comments again before trying once more.
-                self._bodies = self.port.list_comment_bodies(self.number)
+                self._bodies = self._own_bodies()
                 if self._has_marker(marker):
                     return "applied", "posted (confirmed after an error)"
                 continue
@@ -168,8 +179,20 @@ class Executor:
     def _has_marker(self, marker: str) -> bool:
         if self._bodies is None:
             # No comment yet means no marker: the read is skipped (fresh `opened` events mostly).
-            self._bodies = [] if self.state.comments == 0 else self.port.list_comment_bodies(self.number)
+            self._bodies = [] if self.state.comments == 0 else self._own_bodies()
         return any(marker in b for b in self._bodies)
+
+    def _own_bodies(self) -> list[str]:
+        me = self.self_login.lower()  # logins are case-insensitive
+        return [body for login, body in self.port.list_comments(self.number) if login.lower() == me]
+
+
+def run_marker(run_key: str, op: p.Comment) -> str:
+    """The hidden marker of a comment without ``once``: the run (or webhook delivery) and a hash of
+    the rule, the action and the text. The same operation in a re-run of the same run has the same
+    marker wherever it sits in the plan; another run (a new event) comments anew."""
+    digest = hashlib.sha256(f"{op.rule}\0comment\0{op.body}".encode()).hexdigest()[:16]
+    return f"<!-- devflow:run:{re.sub(r'[^A-Za-z0-9_.-]', '-', run_key)}:{digest} -->"
 
 
 def _with(state: IssueState, **changes: Any) -> IssueState:

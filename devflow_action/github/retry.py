@@ -78,7 +78,8 @@ def github_message(response: httpx2.Response) -> str:
 
 
 def _secondary(response: httpx2.Response) -> bool:
-    return response.status_code == 403 and "secondary rate limit" in github_message(response).lower()
+    message = github_message(response).lower()
+    return response.status_code == 403 and ("secondary rate limit" in message or "abuse detection" in message)
 
 
 def rate_limit_wait(response: httpx2.Response, clock: Callable[[], float]) -> float | None:
@@ -91,11 +92,11 @@ def rate_limit_wait(response: httpx2.Response, clock: Callable[[], float]) -> fl
             return max(0.0, float(headers["retry-after"]))
         except ValueError:
             return 60.0
-    if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+    if headers.get("x-ratelimit-remaining") == "0":
         try:
             return max(0.0, float(headers["x-ratelimit-reset"]) - clock())
-        except ValueError:
-            return 60.0
+        except (KeyError, ValueError):  # no usable reset: wait as long as after a secondary limit
+            return SECONDARY_WAIT
     if response.status_code == 429 or _secondary(response):
         return SECONDARY_WAIT
     return None  # a 403 without rate-limit signs is a permission problem
@@ -166,7 +167,10 @@ def call(
             if limit is not None:
                 seconds = limit + 1.0
                 if budget is not None:
-                    budget.check_time(seconds)
+                    try:
+                        budget.check_time(seconds)
+                    except DeadlineReached:  # the reset is past the deadline: stopped by the rate limit
+                        raise translate(exc, policy) from None
                 return seconds
         # exponential backoff with full jitter on top: initial * 2^(n-1) + U(0, initial), capped
         base: float = policy.initial * 2 ** (state.attempt_number - 1)

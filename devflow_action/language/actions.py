@@ -92,7 +92,7 @@ def _comment(value: Any, ctx: CompileContext) -> CompiledAction:
 
     def build(e: Event) -> p.Operation:
         body = template.render(e)
-        return p.Comment(f"{body}\n\n{marker}" if marker else body, marker)
+        return p.Comment(f"{body}\n\n{marker}" if marker else body, marker, rule=ctx.rule_name)
 
     return CompiledAction("comment", build)
 
