@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from devflow_action.config.loader import load_text
 from devflow_action.events.model import FileChange
 from devflow_action.events.normalize import normalize
 from devflow_action.github.errors import BudgetExhausted, Unavailable
-from devflow_action.github.executor import Executor
+from devflow_action.github.executor import Executor, Report
 from devflow_action.github.facts import collect
 from devflow_action.github.port import IssueState
 from devflow_action.github.retry import Policy
@@ -29,33 +30,72 @@ FAST = Policy(initial=0.0, max_backoff=0.0, sleep=lambda s: None)
 WELCOME = p.Comment("hi\n\n<!-- devflow:welcome -->", "<!-- devflow:welcome -->")
 
 
-def run(fake: FakeGitHub, ops: list[p.Operation], state: IssueState | None = None, **kw: object):  # type: ignore[no-untyped-def]
+def run(
+    fake: FakeGitHub,
+    ops: Sequence[p.Operation],
+    state: IssueState | None = None,
+    *,
+    dry_run: bool = False,
+    run_key: str | None = None,
+) -> Report:
     state = state or IssueState(tuple(fake.labels), fake.state, comments=len(fake.comments))
-    executor = Executor(fake, 1, state, policy=FAST, **kw)  # type: ignore[arg-type]
+    executor = Executor(fake, 1, state, dry_run=dry_run, run_key=run_key, policy=FAST)
     return executor.run(p.Plan("issues.opened", "o/r", 1, tuple(ops)))
 
 
 def test_all_labels_in_one_request_and_only_missing_ones() -> None:
     fake = FakeGitHub(labels=["bug"])
     report = run(fake, [p.AddLabels(("bug", "a", "b"))])
-    assert fake.calls == ["add_labels"]
+    assert fake.sent == [("add_labels", ["a", "b"])]
     assert fake.labels == ["bug", "a", "b"]
-    assert report.labels("add_labels") == ["bug", "a", "b"]  # the operation as planned
+    assert report.labels("add_labels") == ["a", "b"]  # the `labels-added` output: `bug` was there already
+    assert report.outcomes[0].operation["labels"] == ["bug", "a", "b"]  # the operation as planned
 
 
 def test_nothing_is_written_when_the_state_already_matches() -> None:
     fake = FakeGitHub(labels=["a"], assignees=["x"], state="closed", milestone=3, locked=True)
     state = IssueState(("a",), "closed", ("x",), 3, True)
-    ops = [p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.SetMilestone(3), p.Lock()]
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.SetMilestone(3), p.Lock(),
+        p.RequestReview(("hubot",), ("docs",)),
+    ]  # fmt: skip
+    state = replace(state, requested_reviewers=("hubot",), requested_teams=("docs",))
     report = run(fake, ops, state)
     assert fake.calls == []
     assert {o.status for o in report.outcomes} == {"skipped"}
 
 
-def test_removals_only_for_labels_present_and_a_404_counts_as_done() -> None:
+def test_removals_only_for_labels_present() -> None:
+    # (a label gone by the time it is removed: GitHub's 404 is done, see test_integration)
     fake = FakeGitHub(labels=["a", "b"])
-    run(fake, [p.RemoveLabels(("a", "zzz"))])
-    assert fake.calls == ["remove_label"] and fake.labels == ["b"]
+    report = run(fake, [p.RemoveLabels(("a", "zzz"))])
+    assert fake.sent == [("remove_label", "a")] and fake.labels == ["b"]
+    assert report.labels("remove_labels") == ["a"]
+
+
+def test_review_requests_the_payload_lists_as_pending_need_no_read_and_are_not_sent() -> None:
+    fake = FakeGitHub()
+    state = IssueState.from_event(PR)  # octocat pending, no team
+    report = run(fake, [p.RequestReview(("octocat", "hubot"), ("docs",))], state)
+    assert fake.sent == [("request_reviewers", (["hubot"], ["docs"]))]
+    assert report.outcomes[0].status == "applied"
+
+
+def test_review_requests_not_known_are_read_once_and_compared_ignoring_case() -> None:
+    fake = FakeGitHub(requested_reviewers=["Hubot"], requested_teams=["Docs"])
+    state = IssueState(("bug",), "open")  # as a re-run reads it: pending requests unknown
+    ops = [p.RequestReview(("hubot", "alice"), ("docs",)), p.RequestReview(("alice",), ("ops",))]
+    report = run(fake, ops, state)
+    assert fake.calls == ["list_requested_reviewers", "request_reviewers", "request_reviewers"]
+    assert fake.sent == [("request_reviewers", (["alice"], [])), ("request_reviewers", ([], ["ops"]))]
+    assert [o.status for o in report.outcomes] == ["applied", "applied"]
+
+
+def test_review_requests_all_pending_are_skipped() -> None:
+    fake = FakeGitHub(requested_reviewers=["hubot"], requested_teams=["docs"])
+    report = run(fake, [p.RequestReview(("hubot",), ("docs",))], IssueState((), "open"))
+    assert fake.calls == ["list_requested_reviewers"]
+    assert (report.outcomes[0].status, report.outcomes[0].detail) == ("skipped", "reviews already requested")
 
 
 def test_close_and_milestone_are_one_patch() -> None:
@@ -112,7 +152,7 @@ def test_a_refused_operation_fails_and_the_rest_still_applies() -> None:
 
 def test_budget_stop_reports_the_rest_as_left() -> None:
     class Budgeted(FakeGitHub):
-        def add_assignees(self, number: int, assignees: object) -> None:  # type: ignore[override]
+        def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
             raise BudgetExhausted(3)
 
     fake = Budgeted()
@@ -169,7 +209,7 @@ def test_devflow_labels_are_those_last_added_by_devflow() -> None:
     )  # fmt: skip
     event = replace(ISSUE, labels=("a", "b", "bug"))
     facts = collect(event, frozenset({"devflow_labels"}), fake, fresh=True, now=NOW).facts
-    assert facts.devflow_labels == {"a"}
+    assert facts.devflow_labels == frozenset({"a"})
 
 
 def test_an_event_no_rule_is_triggered_by_makes_no_call() -> None:
@@ -188,11 +228,11 @@ def test_rerun_after_a_stop_applies_the_rest_without_duplicates() -> None:
     class StopsOnce(FakeGitHub):
         stopped = False
 
-        def add_assignees(self, number: int, assignees: object) -> None:  # type: ignore[override]
+        def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
             if not self.stopped:
                 self.stopped = True
                 raise BudgetExhausted(3)
-            super().add_assignees(number, assignees)  # type: ignore[arg-type]
+            super().add_assignees(number, assignees)
 
     fake = StopsOnce(labels=["bug"])
     first = handle_event(RunContext(fake, clock=lambda: NOW, policy=FAST), config, ISSUE, fresh=True)
@@ -206,7 +246,7 @@ def test_rerun_after_a_stop_applies_the_rest_without_duplicates() -> None:
 
 def test_transport_errors_stop_with_work_left() -> None:
     class Down(FakeGitHub):
-        def add_labels(self, number: int, labels: object) -> tuple[str, ...]:  # type: ignore[override]
+        def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
             raise Unavailable("cannot reach GitHub (ConnectError) after 5 attempts")
 
     report = run(Down(), [p.AddLabels(("a",)), p.Assign(("x",))])

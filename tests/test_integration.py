@@ -226,3 +226,49 @@ def test_call_budget_stops_before_the_rate_limit(gh_server: GitHubTestServer) ->
     result, client = s.run(max_calls=3)
     assert client.log.calls == 3 and client.log.writes == 0
     assert result.report.stopped == "stopped before planning: the run's API call budget (3 calls) is spent"
+
+
+REVIEWS = """version: 1
+rules:
+  - name: reviewers
+    on: pull_request.opened
+    then:
+      - request_review: {reviewers: [hubot], team_reviewers: [docs]}
+"""
+
+
+def test_rerun_does_not_request_reviews_again_users_or_teams(gh_server: GitHubTestServer) -> None:
+    s = scenario(gh_server, "pull_request/opened.json", REVIEWS)
+    gh_server.state.add_collaborator("hubot")
+    s.run()
+    assert s.calls() == ["POST /repos/Codertocat/Hello-World/pulls/2/requested_reviewers"]  # no read: the payload says
+    assert gh_server.requests[0].body == {"reviewers": ["hubot"], "team_reviewers": ["docs"]}
+    gh_server.clear_log()
+    again, client = s.run(fresh=False)  # the job re-run: the issue endpoint does not list review requests
+    assert s.calls() == [
+        "GET /repos/Codertocat/Hello-World/issues/2",
+        "GET /repos/Codertocat/Hello-World/pulls/2/requested_reviewers",  # read once, as the plan asks for reviews
+    ]
+    assert client.log.writes == 0 and [o.status for o in again.report.outcomes] == ["skipped"]
+    assert (s.issue.requested_reviewers, s.issue.requested_teams) == (["octocat", "hubot"], ["docs"])
+
+
+def test_rerun_requests_only_the_team_not_yet_pending(gh_server: GitHubTestServer) -> None:
+    s = scenario(gh_server, "pull_request/opened.json", REVIEWS)
+    gh_server.state.add_collaborator("hubot")
+    s.issue.requested_reviewers.append("hubot")
+    s.run(fresh=False)
+    assert s.calls()[-1] == "POST /repos/Codertocat/Hello-World/pulls/2/requested_reviewers"
+    assert gh_server.requests[-1].body == {"team_reviewers": ["docs"]}
+
+
+def test_a_label_someone_removed_meanwhile_is_done_when_github_answers_404(gh_server: GitHubTestServer) -> None:
+    s = scenario(
+        gh_server, "issues/opened.json", "version: 1\nrules:\n  - name: r\n    on: issues\n    then: [{unlabel: bug}]\n"
+    )
+    s.issue.labels.remove("bug")  # removed by a maintainer after the event was sent: the payload still has it
+    result, _ = s.run()
+    assert [f"{r.method} {r.path} {r.status}" for r in gh_server.requests] == [
+        "DELETE /repos/Codertocat/Hello-World/issues/1/labels/bug 404"
+    ]
+    assert [o.status for o in result.report.outcomes] == ["applied"] and result.report.count("failed") == 0
