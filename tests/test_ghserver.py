@@ -63,7 +63,8 @@ def test_every_operation_in_the_subset_has_a_handler() -> None:
     contract = load_contract()
     ids = {op.operation_id for op in contract.operations}
     assert len(ids) == 51
-    assert ids == set(HANDLERS)
+    # lock and unlock are served ahead of the full OpenAPI description that brings their routes
+    assert ids == set(HANDLERS) - {"issues/lock", "issues/unlock"}
     assert not any("/lock" in op.path for op in contract.operations)
 
 

@@ -234,7 +234,7 @@ class GhClient:
             if exc.status == 404:
                 return None
             raise
-        if isinstance(item, list):  # a directory listing
+        if _shaped(item, list):  # a directory listing (ghapi gives arrays as fastcore's L, not list)
             return None
         if not isinstance(item, dict):
             raise MalformedAnswer("GitHub's answer for a file is not a JSON object")

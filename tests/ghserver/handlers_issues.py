@@ -157,6 +157,26 @@ def list_issues(ctx: Ctx) -> Reply:
     return ctx.page(items, ctx.render.issue)
 
 
+@route("issues/lock")
+def lock_issue(ctx: Ctx) -> Reply:
+    issue, reason = ctx.issue(), (ctx.body or {}).get("lock_reason")
+    if not issue.locked:  # locking a locked issue changes nothing and records nothing
+        issue.locked, issue.active_lock_reason = True, reason
+        ctx.state.add_event(issue.number, "locked", lock_reason=reason)
+        issue.updated_at = ctx.state.now()
+    return Reply(204)
+
+
+@route("issues/unlock")
+def unlock_issue(ctx: Ctx) -> Reply:
+    issue = ctx.issue()
+    if issue.locked:
+        issue.locked, issue.active_lock_reason = False, None
+        ctx.state.add_event(issue.number, "unlocked")
+        issue.updated_at = ctx.state.now()
+    return Reply(204)
+
+
 # -- labels ----------------------------------------------------------------------------------------
 @route("issues/list-labels-on-issue")
 def list_issue_labels(ctx: Ctx) -> Reply:

@@ -61,6 +61,8 @@ class Renderer(CoreRenderer):
             out["rename"] = {"from": event.rename[0], "to": event.rename[1]}
         if event.event in ("closed", "reopened"):
             out["state_reason"] = event.state_reason
+        if event.event == "locked":
+            out["lock_reason"] = event.lock_reason
         return out
 
     def timeline_comment(self, comment: Comment) -> dict[str, Any]:

@@ -105,6 +105,7 @@ class Event:
     state_reason: str | None = None
     rename: tuple[str, str] | None = None
     commit_id: str | None = None
+    lock_reason: str | None = None
 
 
 @dataclass
