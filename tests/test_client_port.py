@@ -8,20 +8,42 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from devflow_action.events.model import FileChange
+from devflow_action.github.budget import CallBudget
 from devflow_action.github.client import GhClient
 from devflow_action.github.errors import Refused
 
-from .ghserver import GitHubTestServer
+from .ghserver import Faults, GitHubTestServer, State, check_server
 from .ghserver.state import Milestone
 from .integration_helpers import FAST
 
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def _shared() -> Iterator[tuple[GitHubTestServer, GhClient]]:
+    """One server and one client for the module (a client takes ~0.15 s to build), reset per test."""
+    server = GitHubTestServer().start()
+    budget = CallBudget(100_000)
+    with GhClient(server.state.repo.full_name, server.token, api_url=server.url, policy=FAST, budget=budget) as c:
+        yield server, c
+    server.stop()
+
+
 @pytest.fixture
-def client(gh_server: GitHubTestServer) -> Iterator[GhClient]:
-    with GhClient(gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=FAST) as c:
-        yield c
+def gh_server(_shared: tuple[GitHubTestServer, GhClient]) -> Iterator[GitHubTestServer]:
+    server, _ = _shared
+    server.state, server.faults, server.token = State(), Faults(), "test-token"
+    for found in (server.violations, server.errors, server.response_problems):
+        found.clear()
+    server.clear_log()
+    server.reset_rate_limit()
+    yield server
+    check_server(server)  # contract violations, handler errors, off-contract answers of this test
+
+
+@pytest.fixture
+def client(_shared: tuple[GitHubTestServer, GhClient], gh_server: GitHubTestServer) -> GhClient:
+    return _shared[1]
 
 
 def sent(server: GitHubTestServer) -> list[str]:

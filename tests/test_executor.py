@@ -168,6 +168,98 @@ def test_dry_run_reads_but_never_writes() -> None:
     assert [o.status for o in report.outcomes] == ["dry-run", "dry-run", "dry-run"]
 
 
+def test_skips_say_why() -> None:
+    fake = FakeGitHub(labels=["a"], assignees=["x"], state="closed", milestone=3, locked=True)
+    state = IssueState(("a",), "closed", ("x",), 3, True, requested_reviewers=("r",), requested_teams=())
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.Lock(), p.RequestReview(("r",))
+    ]  # fmt: skip
+    details = [(o.status, o.detail) for o in run(fake, ops, state).outcomes]
+    assert details == [
+        ("skipped", "labels already present"),
+        ("skipped", "labels already absent"),
+        ("skipped", "already assigned"),
+        ("skipped", "already locked"),
+        ("skipped", "reviews already requested"),
+        ("skipped", "already so"),
+    ]
+
+
+def test_labels_outputs_count_only_what_was_applied_of_that_kind() -> None:
+    fake = FakeGitHub(labels=["old"], faults={1: (422, False)})
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.AddLabels(("b",)), p.AddLabels(("c", "old")), p.RemoveLabels(("old",)), p.Assign(("x",))
+    ]  # fmt: skip
+    report = run(fake, ops)
+    assert [o.status for o in report.outcomes] == ["applied", "failed", "applied", "applied", "applied"]
+    assert report.labels("add_labels") == ["a", "c"]  # b was refused; old was there
+    assert report.labels("remove_labels") == ["old"]
+
+
+def test_each_write_sees_the_state_the_previous_ones_left() -> None:
+    fake = FakeGitHub(labels=["a"])
+    ops: list[p.Operation] = [p.RemoveLabels(("a",)), p.AddLabels(("a",)), p.RemoveLabels(("a",))]
+    report = run(fake, ops)
+    assert fake.sent == [("remove_label", "a"), ("add_labels", ["a"]), ("remove_label", "a")]
+    assert [o.status for o in report.outcomes] == ["applied"] * 3
+
+
+def test_lock_reopen_and_milestone_send_what_changes() -> None:
+    fake = FakeGitHub(state="closed", milestone=1)
+    report = run(fake, [p.Lock("spam"), p.Reopen(), p.SetMilestone(1)], IssueState((), "closed", milestone=1))
+    assert fake.sent == [("lock", "spam"), ("update_issue", {"state": "open", "state_reason": "reopened"})]
+    assert [(o.operation["type"], o.status) for o in report.outcomes] == [
+        ("lock", "applied"),
+        ("update_issue", "applied"),
+    ]
+    assert run(FakeGitHub(), [p.Reopen()]).outcomes[0].status == "skipped"  # open already
+
+
+def test_operations_left_after_a_stop_are_reported_as_planned() -> None:
+    class Budgeted(FakeGitHub):
+        def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
+            raise BudgetExhausted(3)
+
+    report = run(Budgeted(), [p.AddLabels(("a",)), p.Assign(("x",))])
+    assert [(o.operation, o.status, o.detail) for o in report.outcomes] == [
+        ({"type": "add_labels", "labels": ["a"]}, "left", "the run's API call budget (3 calls) is spent"),
+        ({"type": "assign", "assignees": ["x"]}, "left", "the run's API call budget (3 calls) is spent"),
+    ]
+
+
+def test_a_comment_posted_this_run_makes_a_later_marker_check_read_the_comments() -> None:
+    fake = FakeGitHub()
+    report = run(fake, [p.Comment("plain"), WELCOME, WELCOME])
+    # the first comment was ours: the item has one now, so the marker is looked for; the second
+    # welcome finds the first in what this run posted, without reading again
+    assert fake.calls == ["create_comment", "list_comments", "create_comment"]
+    assert [(o.status, o.detail) for o in report.outcomes] == [
+        ("applied", ""),
+        ("applied", ""),
+        ("skipped", "already posted"),
+    ]
+
+
+def test_a_comment_that_keeps_failing_is_tried_as_often_as_the_policy_says() -> None:
+    fake = FakeGitHub(faults={i: (502, False) for i in range(0, 20, 2)})  # every POST; the reads answer
+    report = run(fake, [WELCOME])
+    assert (
+        fake.calls.count("create_comment") == FAST.attempts and fake.calls.count("list_comments") == FAST.attempts - 1
+    )
+    assert report.outcomes[0].status == "left" and fake.comments == []
+
+
+def test_a_comment_without_a_marker_is_not_tried_again() -> None:
+    fake = FakeGitHub(faults={0: (502, False)})
+    report = run(fake, [p.Comment("thanks")])  # no run key: nothing to recognise it by
+    assert fake.calls == ["create_comment"] and report.outcomes[0].status == "left"
+
+
+def test_dry_run_outcomes_have_no_detail() -> None:
+    report = run(FakeGitHub(), [p.AddLabels(("a",)), WELCOME], dry_run=True)
+    assert [(o.status, o.detail) for o in report.outcomes] == [("dry-run", ""), ("dry-run", "")]
+
+
 # --- facts --------------------------------------------------------------------------------------
 
 
