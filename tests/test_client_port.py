@@ -4,15 +4,17 @@ server: state seeded in the server, read back through the port; writes checked i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
 from devflow_action.events.model import FileChange
 from devflow_action.github.budget import CallBudget
 from devflow_action.github.client import GhClient
-from devflow_action.github.errors import Refused
+from devflow_action.github.errors import MalformedAnswer, Refused, Unavailable
 
 from .ghserver import Faults, GitHubTestServer, State, check_server
+from .ghserver.api import HANDLERS, Reply
 from .ghserver.state import Milestone
 from .integration_helpers import FAST
 
@@ -297,3 +299,68 @@ def test_lock_with_and_without_a_reason(gh_server: GitHubTestServer, client: GhC
     assert (issue.locked, issue.active_lock_reason) == (True, reason)
     assert gh_server.requests[0].body == ({"lock_reason": reason} if reason else None)
     assert [(e.event, e.lock_reason) for e in gh_server.state.issue_events(issue.number)] == [("locked", reason)]
+
+
+# --- the client's own plumbing -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operation", "answer", "read"),
+    [
+        ("issues/get", [], lambda c: c.get_issue(1)),  # an array where an object is due
+        ("issues/list-comments", {"message": "x"}, lambda c: c.list_comment_bodies(1)),  # and the reverse
+        ("issues/list-for-repo", "<html>", lambda c: c.count_authored("a", 2)),
+        ("repos/get-combined-status-for-ref", [], lambda c: c.checks_state("abc")),
+    ],
+)
+def test_an_answer_of_the_wrong_shape_is_retried_then_reported_as_malformed(
+    gh_server: GitHubTestServer,
+    client: GhClient,
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str,
+    answer: object,
+    read: Callable[[GhClient], object],
+) -> None:
+    gh_server.state.add_issue()
+    monkeypatch.setitem(HANDLERS, operation, lambda ctx: Reply(200, answer))
+    with pytest.raises(MalformedAnswer, match=f"after {FAST.attempts} attempts"):
+        read(client)
+    assert len(gh_server.requests) == FAST.attempts
+    gh_server.response_problems.clear()  # off-contract on purpose
+
+
+def test_a_request_github_does_not_answer_in_time_is_cut_and_retried(gh_server: GitHubTestServer) -> None:
+    gh_server.state.add_issue()
+    gh_server.faults.latency = 0.3
+    repo, policy = gh_server.state.repo.full_name, replace(FAST, attempts=2)
+    with (
+        GhClient(repo, gh_server.token, api_url=gh_server.url, policy=policy, timeout=0.1) as c,
+        pytest.raises(Unavailable, match=r"did not answer in time \(ReadTimeout\) after 2 attempts"),
+    ):
+        c.get_issue(1)
+
+
+def test_one_connection_serves_every_call_of_a_run(gh_server: GitHubTestServer) -> None:
+    issue = gh_server.state.add_issue()
+    before = gh_server.connections
+    with GhClient(gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=FAST) as c:
+        c.get_issue(issue.number)
+        c.add_labels(issue.number, ["a"])
+        c.list_comment_bodies(issue.number)
+    assert gh_server.connections - before == 1
+
+
+def test_requests_name_devflow_and_carry_the_token(
+    gh_server: GitHubTestServer, client: GhClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, str]] = []
+    original = gh_server.handle
+
+    def spy(method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        seen.append(headers)
+        return original(method, target, headers, body)
+
+    monkeypatch.setattr(gh_server, "handle", spy)
+    client.list_reviews(gh_server.state.add_pull().number)
+    assert seen[0]["user-agent"].startswith("devflow-action/")
+    assert seen[0]["authorization"] == "token test-token"

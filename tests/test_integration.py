@@ -7,8 +7,13 @@ from dataclasses import replace
 
 import pytest
 
+from devflow_action.events.model import Facts
+from devflow_action.github.client import GhClient
+from devflow_action.github.facts import collect
+
 from .ghserver import Faults, GitHubTestServer
-from .integration_helpers import Scenario, scenario
+from .ghserver.seed import load_payload
+from .integration_helpers import FAST, Scenario, scenario
 
 LABEL_RULES = """version: 1
 rules:
@@ -272,3 +277,58 @@ def test_a_label_someone_removed_meanwhile_is_done_when_github_answers_404(gh_se
         "DELETE /repos/Codertocat/Hello-World/issues/1/labels/bug 404"
     ]
     assert [o.status for o in result.report.outcomes] == ["applied"] and result.report.count("failed") == 0
+
+
+# --- facts read through the real client ----------------------------------------------------------
+
+
+def _collect(server: GitHubTestServer, payload: str, needed: set[str], **changes: object) -> tuple[Facts, list[str]]:
+    from datetime import UTC, datetime
+
+    s = scenario(server, payload, "version: 1\n")
+    event = replace(s.event, **changes)  # type: ignore[arg-type]
+    with GhClient(event.repository, server.token, api_url=server.url, policy=FAST) as client:
+        facts = collect(event, frozenset(needed), client, fresh=True, now=datetime(2026, 1, 1, tzinfo=UTC)).facts
+    return facts, s.calls()
+
+
+def test_approvals_count_each_reviewers_latest_verdict(gh_server: GitHubTestServer) -> None:
+    pull = gh_server.state.add_pull(number=2)
+    for login, verdicts in {
+        "alice": ["APPROVED", "CHANGES_REQUESTED"],  # changed her mind: not an approval
+        "bob": ["APPROVED", "COMMENTED"],  # a later comment does not withdraw an approval
+        "carol": ["APPROVED", "DISMISSED"],  # dismissed: not an approval
+        "dave": ["CHANGES_REQUESTED", "APPROVED"],
+        "erin": ["COMMENTED"],
+    }.items():
+        for verdict in verdicts:
+            gh_server.state.add_review(pull.number, login, verdict)
+    facts, calls = _collect(gh_server, "pull_request/opened.json", {"approvals"})
+    assert facts.approvals == 2  # bob, dave
+    assert calls == ["GET /repos/Codertocat/Hello-World/pulls/2/reviews"]
+
+
+def test_checks_are_read_for_the_pull_requests_head_commit(gh_server: GitHubTestServer) -> None:
+    head = load_payload("pull_request/opened.json")["pull_request"]["head"]["sha"]
+    gh_server.state.add_status(head, "ci", "failure")
+    facts, calls = _collect(gh_server, "pull_request/opened.json", {"checks"})
+    assert facts.checks == "failure" and calls[0] == f"GET /repos/Codertocat/Hello-World/commits/{head}/status"
+    gh_server.clear_log()
+    facts, calls = _collect(gh_server, "pull_request/opened.json", {"checks"}, head_sha=None)
+    assert facts.checks is None and calls == []
+
+
+def test_pull_request_facts_are_not_read_for_an_issue(gh_server: GitHubTestServer) -> None:
+    facts, calls = _collect(gh_server, "issues/opened.json", {"files", "approvals", "checks"})
+    assert (facts.files, facts.approvals, facts.checks, calls) == (None, None, None, [])
+
+
+def test_labels_devflow_added_are_known_from_the_label_events(gh_server: GitHubTestServer) -> None:
+    issue = gh_server.state.add_issue(number=1, labels=["bug", "triage", "docs"])
+    state = gh_server.state
+    state.add_event(issue.number, "labeled", "github-actions[bot]", label=state.label("triage"))
+    state.add_event(issue.number, "labeled", "github-actions[bot]", label=state.label("docs"))
+    state.add_event(issue.number, "unlabeled", "alice", label=state.label("docs"))
+    state.add_event(issue.number, "labeled", "alice", label=state.label("docs"))  # now hers
+    facts, _ = _collect(gh_server, "issues/opened.json", {"devflow_labels"}, labels=("bug", "triage", "docs"))
+    assert facts.devflow_labels == frozenset({"triage"})
