@@ -91,6 +91,21 @@ def test_review_requests_not_known_are_read_once_and_compared_ignoring_case() ->
     assert [o.status for o in report.outcomes] == ["applied", "applied"]
 
 
+def test_review_requests_read_once_even_when_the_first_request_needs_no_write() -> None:
+    fake = FakeGitHub(requested_reviewers=["hubot"])
+    ops = [p.RequestReview(("hubot",)), p.RequestReview(("alice",), ("docs",)), p.RequestReview(("bob",), ("docs",))]
+    report = run(fake, ops, IssueState((), "open"))
+    assert fake.calls == ["list_requested_reviewers", "request_reviewers", "request_reviewers"]
+    assert fake.sent == [("request_reviewers", (["alice"], ["docs"])), ("request_reviewers", (["bob"], []))]
+    assert [o.status for o in report.outcomes] == ["skipped", "applied", "applied"]
+
+
+def test_review_requests_are_read_when_only_the_teams_are_unknown() -> None:
+    fake = FakeGitHub(requested_teams=["docs"])
+    run(fake, [p.RequestReview((), ("docs",))], IssueState((), "open", requested_reviewers=()))
+    assert fake.calls == ["list_requested_reviewers"]
+
+
 def test_review_requests_all_pending_are_skipped() -> None:
     fake = FakeGitHub(requested_reviewers=["hubot"], requested_teams=["docs"])
     report = run(fake, [p.RequestReview(("hubot",), ("docs",))], IssueState((), "open"))
@@ -247,6 +262,27 @@ def test_a_comment_that_keeps_failing_is_tried_as_often_as_the_policy_says() -> 
         fake.calls.count("create_comment") == FAST.attempts and fake.calls.count("list_comments") == FAST.attempts - 1
     )
     assert report.outcomes[0].status == "left" and fake.comments == []
+
+
+def test_a_failed_comment_waits_longer_before_each_new_try() -> None:
+    slept: list[float] = []
+    fake = FakeGitHub(faults={i: (502, False) for i in range(0, 20, 2)})
+    executor = Executor(
+        fake, 1, IssueState((), "open"), policy=Policy(initial=0.5, max_backoff=3.0, sleep=slept.append)
+    )
+    executor.run(p.Plan("issues.opened", "o/r", 1, (WELCOME,)))
+    assert slept == [0.5, 1.0, 2.0, 3.0]  # doubling, capped; none after the last try
+
+
+def test_a_comment_found_after_an_error_says_so() -> None:
+    fake = FakeGitHub(faults={0: (502, True)})
+    assert run(fake, [WELCOME]).outcomes[0].detail == "posted (confirmed after an error)"
+
+
+def test_a_comment_on_an_item_with_comments_is_checked_for_its_marker_after_another_is_posted() -> None:
+    fake = FakeGitHub(comments=["someone else's"])
+    run(fake, [p.Comment("plain"), WELCOME])
+    assert fake.calls == ["create_comment", "list_comments", "create_comment"]
 
 
 def test_a_comment_without_a_marker_is_not_tried_again() -> None:

@@ -154,11 +154,13 @@ class Executor:
             return "skipped", "already posted"
         if self.dry_run:
             return "dry-run", ""
-        for attempt in range(1, self.policy.attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 self.port.create_comment(self.number, body)
             except Unavailable:
-                if attempt == self.policy.attempts or marker is None:
+                if attempt >= self.policy.attempts or marker is None:
                     raise
                 self.policy.sleep(min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1)))
                 # The POST may have landed: read the comments again before trying once more.
@@ -170,7 +172,6 @@ class Executor:
                 self._bodies.append(body)
             self.state = _with(self.state, comments=self.state.comments + 1)
             return "applied", ""
-        raise AssertionError("unreachable")
 
     def _has_marker(self, marker: str) -> bool:
         if self._bodies is None:
