@@ -72,7 +72,16 @@ SIZE = "size:\n  thresholds: {XS: 2, S: 5, M: 8}\n"
 
 @pytest.mark.parametrize(
     ("additions", "deletions", "label"),
-    [(0, 0, "size/XS"), (1, 1, "size/XS"), (3, 0, "size/S"), (0, 3, "size/S"), (4, 4, "size/M"), (6, 3, "size/XL")],
+    [
+        (0, 0, "size/XS"),
+        (1, 1, "size/XS"),
+        (0, 2, "size/XS"),
+        (2, 0, "size/XS"),
+        (3, 0, "size/S"),
+        (0, 3, "size/S"),
+        (4, 4, "size/M"),
+        (6, 3, "size/XL"),
+    ],
 )
 def test_size_counts_additions_and_deletions(additions: int, deletions: int, label: str) -> None:
     event = replace(PR, additions=additions, deletions=deletions)

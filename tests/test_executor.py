@@ -219,6 +219,13 @@ def test_each_write_sees_the_state_the_previous_ones_left() -> None:
     assert [o.status for o in report.outcomes] == ["applied"] * 3
 
 
+def test_labels_github_reports_after_adding_are_the_state_later_operations_see() -> None:
+    fake = FakeGitHub(labels=["bug", "wontfix"])  # `wontfix` was added after the event was sent
+    report = run(fake, [p.AddLabels(("triage",)), p.RemoveLabels(("wontfix",))], IssueState(("bug",), "open"))
+    assert fake.sent == [("add_labels", ["triage"]), ("remove_label", "wontfix")]
+    assert [o.status for o in report.outcomes] == ["applied", "applied"]
+
+
 def test_lock_reopen_and_milestone_send_what_changes() -> None:
     fake = FakeGitHub(state="closed", milestone=1)
     report = run(fake, [p.Lock("spam"), p.Reopen(), p.SetMilestone(1)], IssueState((), "closed", milestone=1))
