@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 def _shared() -> Iterator[tuple[GitHubTestServer, GhClient]]:
     """One server and one client for the module (a client takes ~0.15 s to build), reset per test."""
     server = GitHubTestServer().start()
-    budget = CallBudget(100_000)
+    budget = CallBudget(500)  # per test (reset below): a pagination that never ends stops at the budget
     with GhClient(server.state.repo.full_name, server.token, api_url=server.url, policy=FAST, budget=budget) as c:
         yield server, c
     server.stop()
@@ -46,7 +46,10 @@ def gh_server(_shared: tuple[GitHubTestServer, GhClient]) -> Iterator[GitHubTest
 
 @pytest.fixture
 def client(_shared: tuple[GitHubTestServer, GhClient], gh_server: GitHubTestServer) -> GhClient:
-    return _shared[1]
+    c = _shared[1]
+    c.budget.calls = c.budget.writes = 0
+    c.log.entries.clear()
+    return c
 
 
 def sent(server: GitHubTestServer) -> list[str]:
