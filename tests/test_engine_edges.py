@@ -162,3 +162,30 @@ def test_a_skipped_event_plans_nothing_and_says_why() -> None:
     plan = evaluate(skipped, load_text(rules(rule("[{label: x}]"))))
     assert (plan.event, plan.repository, plan.number) == ("issues.opened", "Codertocat/Hello-World", 1)
     assert (plan.operations, plan.rules, plan.skipped) == ((), (), skipped.skipped)
+
+
+def test_a_close_on_a_closed_issue_is_dropped_and_the_rules_other_actions_stay() -> None:
+    closed = replace(ISSUE, state="closed")
+    plan = evaluate(closed, load_text(rules(rule("[{close: true}, {label: x}]", on="issues"))))
+    assert plan.operations == (p.AddLabels(("x",)),)
+
+
+def test_a_plan_names_its_event_and_item() -> None:
+    plan = evaluate(ISSUE, load_text(rules(rule("[{label: x}]"))))
+    assert (plan.event, plan.repository, plan.number) == ("issues.opened", "Codertocat/Hello-World", 1)
+
+
+def test_size_alone_is_work_for_a_pull_request() -> None:
+    config = load_text("version: 1\n" + SIZE)
+    assert has_work(config, PR) and not has_work(config, ISSUE)
+
+
+def test_sync_removing_a_label_an_earlier_rule_added_names_both_rules() -> None:
+    config = load_text(
+        rules(
+            rule("[{label: docs}]", name="adds"),
+            rule("[{label: docs}]", name="syncs", cond="{title: {contains: nothing-like-this}}") + "    sync: true\n",
+        )
+    )
+    plan = evaluate(replace(ISSUE, labels=("docs",)), config, Facts(devflow_labels=frozenset({"docs"})))
+    assert plan.notes == ("label 'docs': added by 'adds', removed by later rule 'syncs'",)

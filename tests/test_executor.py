@@ -208,6 +208,7 @@ def test_labels_outputs_count_only_what_was_applied_of_that_kind() -> None:
     report = run(fake, ops)
     assert [o.status for o in report.outcomes] == ["applied", "failed", "applied", "applied", "applied"]
     assert report.labels("add_labels") == ["a", "c"]  # b was refused; old was there
+    assert report.outcomes[1].labels == ()
     assert report.labels("remove_labels") == ["old"]
 
 
@@ -224,6 +225,39 @@ def test_labels_github_reports_after_adding_are_the_state_later_operations_see()
     report = run(fake, [p.AddLabels(("triage",)), p.RemoveLabels(("wontfix",))], IssueState(("bug",), "open"))
     assert fake.sent == [("add_labels", ["triage"]), ("remove_label", "wontfix")]
     assert [o.status for o in report.outcomes] == ["applied", "applied"]
+
+
+def test_every_call_is_about_the_events_item() -> None:
+    fake = FakeGitHub(labels=["old"], comments=["x"])
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.RemoveLabels(("old",)), WELCOME, p.Assign(("x",)), p.RequestReview(("r",)),
+        p.Lock(), p.Close(), p.SetMilestone(2),
+    ]  # fmt: skip
+    executor = Executor(fake, 7, IssueState(("old",), "open", comments=1), policy=FAST)
+    report = executor.run(p.Plan("issues.opened", "o/r", 7, tuple(ops)))
+    assert fake.numbers == {7} and {o.status for o in report.outcomes} == {"applied"}
+    assert [o.detail for o in report.outcomes] == [""] * 7
+
+
+def test_a_port_that_does_not_report_labels_after_adding_still_leaves_them_in_the_state() -> None:
+    class Silent(FakeGitHub):
+        def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
+            super().add_labels(number, labels)
+            return ()
+
+    fake = Silent()
+    run(fake, [p.AddLabels(("a",)), p.RemoveLabels(("a",))], IssueState((), "open"))
+    assert fake.sent == [("add_labels", ["a"]), ("remove_label", "a")]
+
+
+def test_a_single_close_is_reported_as_a_close_and_several_changes_as_one_update() -> None:
+    report = run(FakeGitHub(), [p.Close("not_planned")])
+    assert report.outcomes[0].operation == {"type": "close", "reason": "not_planned"}
+    report = run(FakeGitHub(), [p.Close(), p.SetMilestone(2)])
+    assert report.outcomes[0].operation == {
+        "type": "update_issue",
+        "operations": [{"type": "close", "reason": "completed"}, {"type": "milestone", "number": 2}],
+    }
 
 
 def test_lock_reopen_and_milestone_send_what_changes() -> None:
@@ -334,7 +368,14 @@ def test_first_contribution_with_association_none_is_one_call(authored: int, fir
     fake = FakeGitHub(authored=authored)
     facts = collect(newcomer, frozenset({"first_contribution"}), fake, fresh=True, now=NOW).facts
     assert facts.first_contribution is first
-    assert fake.calls == ["count_authored"]
+    assert fake.asked == [("count_authored", ("Codertocat", 2))]  # at most two items: enough to tell
+
+
+def test_first_contribution_not_needed_is_not_asked_for() -> None:
+    newcomer = replace(ISSUE, author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
+    fake = FakeGitHub()
+    assert collect(newcomer, frozenset({"files"}), fake, fresh=True, now=NOW).facts.first_contribution is None
+    assert fake.calls == []
 
 
 def test_devflow_labels_are_those_last_added_by_devflow() -> None:
