@@ -4,8 +4,11 @@ server: state seeded in the server, read back through the port; writes checked i
 from __future__ import annotations
 
 import contextlib
+import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -367,20 +370,83 @@ def test_one_connection_serves_every_call_of_a_run(gh_server: GitHubTestServer) 
     assert gh_server.connections - before == 1
 
 
-def test_requests_name_devflow_and_carry_the_token(
-    gh_server: GitHubTestServer, client: GhClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def spy_headers(server: GitHubTestServer, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
     seen: list[dict[str, str]] = []
-    original = gh_server.handle
+    original = server.handle
 
     def spy(method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         seen.append(headers)
         return original(method, target, headers, body)
 
-    monkeypatch.setattr(gh_server, "handle", spy)
-    client.list_reviews(gh_server.state.add_pull().number)
+    monkeypatch.setattr(server, "handle", spy)
+    return seen
+
+
+def test_requests_name_devflow_and_carry_the_token(
+    gh_server: GitHubTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = spy_headers(gh_server, monkeypatch)
+    with GhClient(gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=FAST) as c:
+        c.list_reviews(gh_server.state.add_pull().number)
     assert seen[0]["user-agent"].startswith("devflow-action/")
     assert seen[0]["authorization"] == "token test-token"
+
+
+def test_without_a_token_no_credentials_are_sent_not_even_from_the_environment(
+    gh_server: GitHubTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "from-the-environment")
+    seen = spy_headers(gh_server, monkeypatch)
+    with (
+        GhClient(gh_server.state.repo.full_name, "", api_url=gh_server.url, policy=FAST) as c,
+        pytest.raises(Refused, match="401"),
+    ):
+        c.get_issue(gh_server.state.add_issue().number)
+    assert "authorization" not in seen[0]
+
+
+def test_an_api_url_with_a_trailing_slash(gh_server: GitHubTestServer) -> None:
+    issue = gh_server.state.add_issue(labels=["bug"])
+    with GhClient(gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url + "/", policy=FAST) as c:
+        assert c.get_issue(issue.number).labels == ("bug",)
+
+
+def test_the_default_api_is_githubs() -> None:
+    with GhClient("octo-org/octo-repo", "t") as c:  # nothing is sent
+        assert c.api.gh_host == "https://api.github.com"
+        assert (c.budget.max_calls, c.timeout) == (500, 30.0)
+
+
+def test_a_redirect_is_followed(gh_server: GitHubTestServer, client: GhClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GitHub answers 301 for a renamed repository or a transferred issue
+    gh_server.state.add_issue(labels=["moved"])
+    moved = gh_server.state.add_issue(labels=["here"])
+    original = HANDLERS["issues/get"]
+
+    def redirect(ctx: Any) -> Reply:
+        if ctx.params["issue_number"] == 1:
+            return Reply(
+                301,
+                {"message": "Moved Permanently"},
+                {"location": f"{gh_server.url}/repos/octo-org/octo-repo/issues/{moved.number}"},
+            )
+        return original(ctx)
+
+    monkeypatch.setitem(HANDLERS, "issues/get", redirect)
+    assert client.get_issue(1).labels == ("here",)
+
+
+def test_a_refused_connection_is_retried_by_the_policy_alone() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    with (
+        GhClient("octo-org/octo-repo", "t", api_url=f"http://127.0.0.1:{port}", policy=replace(FAST, attempts=2)) as c,
+        pytest.raises(Unavailable, match=r"cannot reach GitHub \(ConnectError\) after 2 attempts"),
+    ):
+        c.get_issue(1)
+    assert time.monotonic() - started < 0.4  # no hidden retries with their own waits inside ghapi
 
 
 def test_each_call_is_logged_and_only_writes_count_as_writes(gh_server: GitHubTestServer) -> None:

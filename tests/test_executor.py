@@ -345,6 +345,7 @@ def test_fresh_event_uses_the_payload_and_fetches_only_declared_facts() -> None:
     observed = collect(PR, frozenset({"files"}), fake, fresh=True, now=NOW)
     assert fake.calls == ["list_pull_files"] * 3  # ceil(250 / 100)
     assert observed.state.labels == ("bug",) and observed.facts.labels is None
+    assert observed.facts.now == NOW  # age conditions read it
 
 
 def test_rerun_reads_the_current_state_once() -> None:

@@ -300,6 +300,7 @@ def test_approvals_count_each_reviewers_latest_verdict(gh_server: GitHubTestServ
         "carol": ["APPROVED", "DISMISSED"],  # dismissed: not an approval
         "dave": ["CHANGES_REQUESTED", "APPROVED"],
         "erin": ["COMMENTED"],
+        "frank": ["CHANGES_REQUESTED"],
     }.items():
         for verdict in verdicts:
             gh_server.state.add_review(pull.number, login, verdict)
