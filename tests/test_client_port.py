@@ -15,7 +15,7 @@ import pytest
 from devflow_action.events.model import FileChange
 from devflow_action.github.budget import CallBudget
 from devflow_action.github.client import GhClient
-from devflow_action.github.errors import MalformedAnswer, Refused, Unavailable
+from devflow_action.github.errors import DeadlineReached, MalformedAnswer, Refused, Unavailable
 
 from .ghserver import Faults, GitHubTestServer, State, check_server
 from .ghserver.api import HANDLERS, Reply
@@ -417,7 +417,7 @@ def test_the_default_api_is_githubs() -> None:
         assert (c.budget.max_calls, c.timeout) == (500, 30.0)
 
 
-def test_a_redirect_is_followed(gh_server: GitHubTestServer, client: GhClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_redirect_is_followed(gh_server: GitHubTestServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # GitHub answers 301 for a renamed repository or a transferred issue
     gh_server.state.add_issue(labels=["moved"])
     moved = gh_server.state.add_issue(labels=["here"])
@@ -433,7 +433,23 @@ def test_a_redirect_is_followed(gh_server: GitHubTestServer, client: GhClient, m
         return original(ctx)
 
     monkeypatch.setitem(HANDLERS, "issues/get", redirect)
-    assert client.get_issue(1).labels == ("here",)
+    with GhClient(gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=FAST) as c:
+        assert c.get_issue(1).labels == ("here",)
+
+
+def test_a_request_never_waits_past_the_runs_deadline(gh_server: GitHubTestServer) -> None:
+    gh_server.state.add_issue()
+    gh_server.faults.latency = 1.0
+    budget = CallBudget(deadline=0.3)
+    started = time.monotonic()
+    with (
+        GhClient(
+            gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=FAST, budget=budget
+        ) as c,
+        pytest.raises(DeadlineReached),
+    ):
+        c.get_issue(1)  # the 30 s timeout would let this answer arrive; the deadline does not
+    assert time.monotonic() - started < 0.8
 
 
 def test_a_refused_connection_is_retried_by_the_policy_alone() -> None:
