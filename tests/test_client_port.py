@@ -349,6 +349,25 @@ def test_an_answer_of_the_wrong_shape_is_retried_then_reported_as_malformed(
         assert len({r.path for r in gh_server.requests[-FAST.attempts :]}) == 1  # the same request, again
 
 
+def test_a_truncated_answer_is_retried_then_reported_as_malformed(
+    gh_server: GitHubTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issue = gh_server.state.add_issue()
+    original = gh_server.handle
+
+    def truncated(method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        status, out_headers, payload = original(method, target, headers, body)
+        return status, out_headers, payload[: len(payload) // 2]
+
+    monkeypatch.setattr(gh_server, "handle", truncated)
+    policy = replace(FAST, attempts=2)
+    with GhClient(gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=policy) as c:
+        with pytest.raises(MalformedAnswer) as info:
+            c.get_issue(issue.number)
+        assert str(info.value) == "GitHub's answer is malformed (JSONDecodeError) after 2 attempts"
+        assert c.log.entries == [("GET", f"/repos/octo-org/octo-repo/issues/{issue.number}", 200)] * 2
+
+
 def test_a_request_github_does_not_answer_in_time_is_cut_and_retried(gh_server: GitHubTestServer) -> None:
     gh_server.state.add_issue()
     gh_server.faults.latency = 0.3
