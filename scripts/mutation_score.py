@@ -9,15 +9,18 @@ tests") count as survivors: code no test exercises is code the tests do not chec
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
 KILLED = {"killed", "timeout"}
 
 
 def results() -> list[tuple[str, str]]:
-    out = subprocess.run(["mutmut", "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
+    mutmut = shutil.which("mutmut") or str(Path(sys.executable).with_name("mutmut"))  # the venv's, if not on PATH
+    out = subprocess.run([mutmut, "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
     pairs = []
     for line in out.splitlines():
         name, sep, status = line.strip().rpartition(": ")

@@ -337,6 +337,7 @@ def test_an_answer_of_the_wrong_shape_is_retried_then_reported_as_malformed(
     with pytest.raises(MalformedAnswer) as info:
         read(client)
     gh_server.response_problems.clear()  # off-contract on purpose
+    kind = "array" if operation in ("issues/list-comments", "issues/list-for-repo") else "object"
     if operation == "repos/get-content":  # a JSON answer of the wrong kind: not retried, said what it is
         assert str(info.value) in (
             "GitHub's answer for a file is not a JSON object",
@@ -344,7 +345,9 @@ def test_an_answer_of_the_wrong_shape_is_retried_then_reported_as_malformed(
         )
         assert len(gh_server.requests) == 1
     else:
-        assert str(info.value).endswith(f"after {FAST.attempts} attempts")
+        assert (
+            str(info.value) == f"GitHub's answer is malformed (expected a JSON {kind}) after {FAST.attempts} attempts"
+        )
         assert [r.status for r in gh_server.requests].count(200) >= FAST.attempts
         assert len({r.path for r in gh_server.requests[-FAST.attempts :]}) == 1  # the same request, again
 
@@ -482,6 +485,23 @@ def test_a_refused_connection_is_retried_by_the_policy_alone() -> None:
     ):
         c.get_issue(1)
     assert time.monotonic() - started < 0.4  # no hidden retries with their own waits inside ghapi
+    assert c.log.entries == [("GET", "/repos/octo-org/octo-repo/issues/1", 0)] * 2  # 0: no answer
+
+
+def test_a_rate_limit_wait_past_the_runs_deadline_stops_instead_of_sleeping(gh_server: GitHubTestServer) -> None:
+    gh_server.state.add_issue()
+    gh_server.faults = Faults(rate_limit_after=0, rate_limit_status=429, retry_after=5)
+    slept: list[float] = []
+    policy = replace(FAST, sleep=slept.append)
+    budget = CallBudget(deadline=2.0)
+    with (
+        GhClient(
+            gh_server.state.repo.full_name, gh_server.token, api_url=gh_server.url, policy=policy, budget=budget
+        ) as c,
+        pytest.raises(DeadlineReached),
+    ):
+        c.get_issue(1)
+    assert slept == [] and len(gh_server.requests) == 1
 
 
 def test_each_call_is_logged_and_only_writes_count_as_writes(gh_server: GitHubTestServer) -> None:
