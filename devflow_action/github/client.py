@@ -73,7 +73,7 @@ class GhClient:
             owner=owner,
             repo=repo,
             token=token,
-            gh_host=api_url.rstrip("/"),
+            gh_host=api_url,  # ghapi copes with a trailing slash (a test checks it)
             sync=True,
             authenticate=bool(token),
             timeout=timeout,
