@@ -214,7 +214,9 @@ def test_get_file_at_a_ref_or_the_default_branch(gh_server: GitHubTestServer, cl
     state.set_file("docs/dir/page.md", "x")
     state.set_file("config dir/a b.yml", "spaced")
     assert client.get_file(".devflow.yml", None) == b"version: 1\n"
+    assert gh_server.requests[-1].path == "/repos/octo-org/octo-repo/contents/.devflow.yml"  # no `ref=` at all
     assert client.get_file(".devflow.yml", "release") == b"version: 1\nrules: []\n"
+    assert gh_server.requests[-1].path == "/repos/octo-org/octo-repo/contents/.devflow.yml?ref=release"
     assert client.get_file("config dir/a b.yml", None) == b"spaced"
     assert client.get_file("docs/dir", None) is None  # a directory
     assert client.get_file("missing.yml", None) is None  # 404: no such file
