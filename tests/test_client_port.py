@@ -473,7 +473,7 @@ def test_a_request_never_waits_past_the_runs_deadline(gh_server: GitHubTestServe
         pytest.raises(DeadlineReached),
     ):
         c.get_issue(1)  # the 30 s timeout would let this answer arrive; the deadline does not
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.0  # the answer comes after 1 s
 
 
 def test_a_refused_connection_is_retried_by_the_policy_alone() -> None:
@@ -482,12 +482,13 @@ def test_a_refused_connection_is_retried_by_the_policy_alone() -> None:
         port = sock.getsockname()[1]
     started = time.monotonic()
     with (
-        GhClient("octo-org/octo-repo", "t", api_url=f"http://127.0.0.1:{port}", policy=replace(FAST, attempts=2)) as c,
-        pytest.raises(Unavailable, match=r"cannot reach GitHub \(ConnectError\) after 2 attempts"),
+        GhClient("octo-org/octo-repo", "t", api_url=f"http://127.0.0.1:{port}", policy=replace(FAST, attempts=3)) as c,
+        pytest.raises(Unavailable, match=r"cannot reach GitHub \(ConnectError\) after 3 attempts"),
     ):
         c.get_issue(1)
-    assert time.monotonic() - started < 0.4  # no hidden retries with their own waits inside ghapi
-    assert c.log.entries == [("GET", "/repos/octo-org/octo-repo/issues/1", 0)] * 2  # 0: no answer
+    # ghapi's transport would retry a refused connection itself, sleeping 0.5 s each time
+    assert time.monotonic() - started < 1.0
+    assert c.log.entries == [("GET", "/repos/octo-org/octo-repo/issues/1", 0)] * 3  # 0: no answer
 
 
 def test_a_rate_limit_wait_past_the_runs_deadline_stops_instead_of_sleeping(gh_server: GitHubTestServer) -> None:
