@@ -37,19 +37,29 @@ class FakeGitHub:
     files: list[FileChange] = field(default_factory=list)
     authored: int = 1
     events: list[tuple[str, str, str]] = field(default_factory=list)
+    contents: dict[tuple[str | None, str], bytes] = field(default_factory=dict)  # (ref, path); None: default branch
+    requested_reviewers: list[str] = field(default_factory=list)
+    requested_teams: list[str] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    sent: list[tuple[str, object]] = field(default_factory=list)  # each write and what it sent
+    asked: list[tuple[str, object]] = field(default_factory=list)  # reads that take more than the item's number
+    numbers: set[int | None] = field(default_factory=set)  # the items calls were about
     # fault injection: call index (0-based) -> (status, applied first?)
     faults: dict[int, tuple[int, bool]] = field(default_factory=dict)
 
-    def _call(self, name: str, write: bool = False) -> bool:
+    def _call(self, name: str, write: bool = False, sent: object = None, number: int | None = None) -> bool:
         """Record the call; raise an injected fault. Returns False when the write must not apply."""
         index = len(self.calls)
         self.calls.append(name)
+        if name not in ("count_authored", "checks_state", "get_file"):  # the calls about one item
+            self.numbers.add(number)  # None when a caller forgot it
+        if write:
+            self.sent.append((name, sent))
         if index in self.faults:
             status, applied = self.faults[index]
             if not applied:
                 raise port_error(status)
-            self._pending_error = port_error(status)
+            self._pending_error: GitHubError | None = port_error(status)
         return True
 
     def _maybe_fail_after(self) -> None:
@@ -59,26 +69,27 @@ class FakeGitHub:
             raise error
 
     def get_issue(self, number: int) -> IssueState:
-        self._call("get_issue")
+        self._call("get_issue", number=number)
         return IssueState(
             tuple(self.labels), self.state, tuple(self.assignees), self.milestone, self.locked, len(self.comments)
         )
 
     def list_pull_files(self, number: int) -> list[FileChange]:
         for _ in range(max(1, -(-len(self.files) // 100))):
-            self._call("list_pull_files")
+            self._call("list_pull_files", number=number)
         return list(self.files)
 
     def count_authored(self, login: str, limit: int) -> int:
         self._call("count_authored")
+        self.asked.append(("count_authored", (login, limit)))
         return min(self.authored, limit)
 
     def list_comments(self, number: int) -> list[tuple[str, str]]:
-        self._call("list_comments")
+        self._call("list_comments", number=number)
         return [(self.login, body) for body in self.comments]
 
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
-        self._call("list_reviews")
+        self._call("list_reviews", number=number)
         return []
 
     def checks_state(self, sha: str) -> str:
@@ -86,44 +97,51 @@ class FakeGitHub:
         return "success"
 
     def label_events(self, number: int) -> list[tuple[str, str, str]]:
-        self._call("label_events")
+        self._call("label_events", number=number)
         return list(self.events)
 
     def get_file(self, path: str, ref: str | None) -> bytes | None:
         self._call("get_file")
-        return None
+        self.asked.append(("get_file", (path, ref)))
+        return self.contents.get((ref, path))
+
+    def list_requested_reviewers(self, number: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        self._call("list_requested_reviewers", number=number)
+        return tuple(self.requested_reviewers), tuple(self.requested_teams)
 
     def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
-        self._call("add_labels", True)
+        self._call("add_labels", True, list(labels), number=number)
         self.labels += [label for label in labels if label not in self.labels]
         self._maybe_fail_after()
         return tuple(self.labels)
 
     def remove_label(self, number: int, label: str) -> None:
-        self._call("remove_label", True)
+        self._call("remove_label", True, label, number=number)
         if label in self.labels:
             self.labels.remove(label)
         self._maybe_fail_after()
 
     def create_comment(self, number: int, body: str) -> None:
-        self._call("create_comment", True)
+        self._call("create_comment", True, body, number=number)
         self.comments.append(body)
         self._maybe_fail_after()
 
     def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
-        self._call("add_assignees", True)
+        self._call("add_assignees", True, list(assignees), number=number)
         self.assignees += [a for a in assignees if a not in self.assignees]
 
     def request_reviewers(self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]) -> None:
-        self._call("request_reviewers", True)
+        self._call("request_reviewers", True, (list(reviewers), list(team_reviewers)), number=number)
+        self.requested_reviewers += [r for r in reviewers if r not in self.requested_reviewers]
+        self.requested_teams += [t for t in team_reviewers if t not in self.requested_teams]
 
     def update_issue(self, number: int, fields: dict[str, object]) -> None:
-        self._call("update_issue", True)
+        self._call("update_issue", True, fields, number=number)
         if "state" in fields:
             self.state = str(fields["state"])
         if "milestone" in fields:
             self.milestone = fields["milestone"]  # type: ignore[assignment]
 
     def lock(self, number: int, reason: str | None) -> None:
-        self._call("lock", True)
+        self._call("lock", True, reason, number=number)
         self.locked = True

@@ -214,11 +214,25 @@ def test_hostile_titles_cannot_inject_workflow_commands(tmp_path: Path, server: 
     config = 'version: 1\nrules:\n  - name: "r\\n::error::rule"\n    on: issues\n    if: {title: {contains: bug}}\n    then: [{label: triage}]\n'
     run = run_action(tmp_path, server, "issues", payload, config=config)
     assert run.code == 0, run.stdout + run.stderr
-    commands = [line for line in run.stdout.splitlines() if line.startswith("::")]
-    # Only our own commands: the token's mask, stop-commands around user text, and the resume token.
-    assert commands[0] == f"::add-mask::{TOKEN}"
-    assert all(re.fullmatch(r"::(stop-commands::[0-9a-f]{32}|[0-9a-f]{32}::)", c) for c in commands[1:]), commands
-    assert "::set-output" not in "\n".join(line for line in run.stdout.splitlines() if line.startswith("::"))
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"::add-mask::{TOKEN}"
+    # Outside a stop-commands block, only our own commands; every line with user text inside one.
+    stopped: str | None = None
+    user_lines = []
+    for line in lines[1:]:
+        if stopped is not None:
+            if line == f"::{stopped}::":
+                stopped = None
+            elif "::error::rule" in line:
+                user_lines.append(line)
+            continue
+        started = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", line)
+        if started:
+            stopped = started.group(1)
+            continue
+        assert not line.startswith("::") and "::error::" not in line, line
+    assert stopped is None  # commands resumed
+    assert user_lines == ["  ✔ r\\n::error::rule"]  # the rule name was printed, escaped, inside the block
     assert "| r ::error::rule | matched |" in run.summary  # the newline cannot break the summary's table
 
 

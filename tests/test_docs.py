@@ -47,9 +47,10 @@ def test_configuration_reference_lists_every_event_action_and_template_variable(
 
 def test_rules_reference_shows_every_condition_and_action_with_its_example() -> None:
     text = (DOCS / "rules.md").read_text(encoding="utf-8")
-    for spec in [*CONDITIONS.values(), *ACTIONS.values()]:
-        assert f"### `{spec.name}`" in text
-        assert spec.example in text, f"example of {spec.name}"
+    specs = [(c.name, c.example) for c in CONDITIONS.values()] + [(a.name, a.example) for a in ACTIONS.values()]
+    for name, example in specs:
+        assert f"### `{name}`" in text
+        assert example in text, f"example of {name}"
 
 
 def test_docs_cite_only_files_that_are_in_the_repository() -> None:

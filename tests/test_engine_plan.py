@@ -84,6 +84,16 @@ def test_user_text_cannot_forge_a_marker() -> None:
     assert "<!--" not in op.body and "-->" not in op.body
 
 
+def test_mentions_in_user_text_are_neutralised_but_the_templates_own_mention_stays() -> None:
+    hostile = replace(ISSUE, title="ping @octo-org/everyone and @alice (mail: me@example.com, @ alone)")
+    plan = plan_for(config(rule("      - comment: 'Thanks @{{ author }}: {{ title }}'\n")), hostile)
+    (op,) = plan.operations
+    assert isinstance(op, p.Comment)
+    assert op.body == (
+        "Thanks @Codertocat: ping @\u200bocto-org/everyone and @\u200balice (mail: me@\u200bexample.com, @ alone)"
+    )
+
+
 def test_labels_from_all_rules_become_one_operation_in_rule_order() -> None:
     text = config(
         rule("      - label: [a, b]\n", name="one")

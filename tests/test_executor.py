@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ from devflow_action.events.model import FileChange
 from devflow_action.events.normalize import normalize
 from devflow_action.github.budget import CallBudget
 from devflow_action.github.errors import BudgetExhausted, Unavailable
-from devflow_action.github.executor import Executor, run_marker
+from devflow_action.github.executor import Executor, Report, run_marker
 from devflow_action.github.facts import collect
 from devflow_action.github.port import IssueState
 from devflow_action.github.retry import Policy
@@ -30,33 +31,87 @@ FAST = Policy(initial=0.0, max_backoff=0.0, sleep=lambda s: None)
 WELCOME = p.Comment("hi\n\n<!-- devflow:welcome -->", "<!-- devflow:welcome -->")
 
 
-def run(fake: FakeGitHub, ops: list[p.Operation], state: IssueState | None = None, **kw: object):  # type: ignore[no-untyped-def]
+def run(
+    fake: FakeGitHub,
+    ops: Sequence[p.Operation],
+    state: IssueState | None = None,
+    *,
+    dry_run: bool = False,
+    run_key: str | None = None,
+) -> Report:
     state = state or IssueState(tuple(fake.labels), fake.state, comments=len(fake.comments))
-    executor = Executor(fake, 1, state, policy=FAST, **kw)  # type: ignore[arg-type]
+    executor = Executor(fake, 1, state, dry_run=dry_run, run_key=run_key, policy=FAST)
     return executor.run(p.Plan("issues.opened", "o/r", 1, tuple(ops)))
 
 
 def test_all_labels_in_one_request_and_only_missing_ones() -> None:
     fake = FakeGitHub(labels=["bug"])
     report = run(fake, [p.AddLabels(("bug", "a", "b"))])
-    assert fake.calls == ["add_labels"]
+    assert fake.sent == [("add_labels", ["a", "b"])]
     assert fake.labels == ["bug", "a", "b"]
-    assert report.labels("add_labels") == ["bug", "a", "b"]  # the operation as planned
+    assert report.labels("add_labels") == ["a", "b"]  # the `labels-added` output: `bug` was there already
+    assert report.outcomes[0].operation["labels"] == ["bug", "a", "b"]  # the operation as planned
 
 
 def test_nothing_is_written_when_the_state_already_matches() -> None:
     fake = FakeGitHub(labels=["a"], assignees=["x"], state="closed", milestone=3, locked=True)
     state = IssueState(("a",), "closed", ("x",), 3, True)
-    ops = [p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.SetMilestone(3), p.Lock()]
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.SetMilestone(3), p.Lock(),
+        p.RequestReview(("hubot",), ("docs",)),
+    ]  # fmt: skip
+    state = replace(state, requested_reviewers=("hubot",), requested_teams=("docs",))
     report = run(fake, ops, state)
     assert fake.calls == []
     assert {o.status for o in report.outcomes} == {"skipped"}
 
 
-def test_removals_only_for_labels_present_and_a_404_counts_as_done() -> None:
+def test_removals_only_for_labels_present() -> None:
+    # (a label gone by the time it is removed: GitHub's 404 is done, see test_integration)
     fake = FakeGitHub(labels=["a", "b"])
-    run(fake, [p.RemoveLabels(("a", "zzz"))])
-    assert fake.calls == ["remove_label"] and fake.labels == ["b"]
+    report = run(fake, [p.RemoveLabels(("a", "zzz"))])
+    assert fake.sent == [("remove_label", "a")] and fake.labels == ["b"]
+    assert report.labels("remove_labels") == ["a"]
+
+
+def test_review_requests_the_payload_lists_as_pending_need_no_read_and_are_not_sent() -> None:
+    fake = FakeGitHub()
+    state = IssueState.from_event(PR)  # octocat pending, no team
+    report = run(fake, [p.RequestReview(("octocat", "hubot"), ("docs",))], state)
+    assert fake.sent == [("request_reviewers", (["hubot"], ["docs"]))]
+    assert report.outcomes[0].status == "applied"
+
+
+def test_review_requests_not_known_are_read_once_and_compared_ignoring_case() -> None:
+    fake = FakeGitHub(requested_reviewers=["Hubot"], requested_teams=["Docs"])
+    state = IssueState(("bug",), "open")  # as a re-run reads it: pending requests unknown
+    ops = [p.RequestReview(("hubot", "alice"), ("docs",)), p.RequestReview(("alice",), ("ops",))]
+    report = run(fake, ops, state)
+    assert fake.calls == ["list_requested_reviewers", "request_reviewers", "request_reviewers"]
+    assert fake.sent == [("request_reviewers", (["alice"], [])), ("request_reviewers", ([], ["ops"]))]
+    assert [o.status for o in report.outcomes] == ["applied", "applied"]
+
+
+def test_review_requests_read_once_even_when_the_first_request_needs_no_write() -> None:
+    fake = FakeGitHub(requested_reviewers=["hubot"])
+    ops = [p.RequestReview(("hubot",)), p.RequestReview(("alice",), ("docs",)), p.RequestReview(("bob",), ("docs",))]
+    report = run(fake, ops, IssueState((), "open"))
+    assert fake.calls == ["list_requested_reviewers", "request_reviewers", "request_reviewers"]
+    assert fake.sent == [("request_reviewers", (["alice"], ["docs"])), ("request_reviewers", (["bob"], []))]
+    assert [o.status for o in report.outcomes] == ["skipped", "applied", "applied"]
+
+
+def test_review_requests_are_read_when_only_the_teams_are_unknown() -> None:
+    fake = FakeGitHub(requested_teams=["docs"])
+    run(fake, [p.RequestReview((), ("docs",))], IssueState((), "open", requested_reviewers=()))
+    assert fake.calls == ["list_requested_reviewers"]
+
+
+def test_review_requests_all_pending_are_skipped() -> None:
+    fake = FakeGitHub(requested_reviewers=["hubot"], requested_teams=["docs"])
+    report = run(fake, [p.RequestReview(("hubot",), ("docs",))], IssueState((), "open"))
+    assert fake.calls == ["list_requested_reviewers"]
+    assert (report.outcomes[0].status, report.outcomes[0].detail) == ("skipped", "reviews already requested")
 
 
 def test_close_and_milestone_are_one_patch() -> None:
@@ -127,7 +182,7 @@ def test_the_pause_before_looking_for_a_comment_never_passes_the_deadline() -> N
     fake = FakeGitHub(faults={0: (502, False)})
     slept: list[float] = []
     policy = Policy(initial=0.5, sleep=slept.append)
-    executor = Executor(fake, 1, IssueState((), "open"), policy=policy, budget=budget)  # type: ignore[arg-type]
+    executor = Executor(fake, 1, IssueState((), "open"), policy=policy, budget=budget)
     report = executor.run(p.Plan("issues.opened", "o/r", 1, (WELCOME,)))
     assert slept == [] and fake.calls == ["create_comment"]  # stopped before the pause, not after it
     assert report.outcomes[0].status == "left" and report.stopped == "the run's deadline (10 s) is reached"
@@ -142,7 +197,7 @@ def test_a_refused_operation_fails_and_the_rest_still_applies() -> None:
 
 def test_budget_stop_reports_the_rest_as_left() -> None:
     class Budgeted(FakeGitHub):
-        def add_assignees(self, number: int, assignees: object) -> None:  # type: ignore[override]
+        def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
             raise BudgetExhausted(3)
 
     fake = Budgeted()
@@ -158,6 +213,160 @@ def test_dry_run_reads_but_never_writes() -> None:
     assert [o.status for o in report.outcomes] == ["dry-run", "dry-run", "dry-run"]
 
 
+def test_skips_say_why() -> None:
+    fake = FakeGitHub(labels=["a"], assignees=["x"], state="closed", milestone=3, locked=True)
+    state = IssueState(("a",), "closed", ("x",), 3, True, requested_reviewers=("r",), requested_teams=())
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.RemoveLabels(("gone",)), p.Assign(("x",)), p.Close(), p.Lock(), p.RequestReview(("r",))
+    ]  # fmt: skip
+    details = [(o.status, o.detail) for o in run(fake, ops, state).outcomes]
+    assert details == [
+        ("skipped", "labels already present"),
+        ("skipped", "labels already absent"),
+        ("skipped", "already assigned"),
+        ("skipped", "already locked"),
+        ("skipped", "reviews already requested"),
+        ("skipped", "already so"),
+    ]
+
+
+def test_labels_outputs_count_only_what_was_applied_of_that_kind() -> None:
+    fake = FakeGitHub(labels=["old"], faults={1: (422, False)})
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.AddLabels(("b",)), p.AddLabels(("c", "old")), p.RemoveLabels(("old",)), p.Assign(("x",))
+    ]  # fmt: skip
+    report = run(fake, ops)
+    assert [o.status for o in report.outcomes] == ["applied", "failed", "applied", "applied", "applied"]
+    assert report.labels("add_labels") == ["a", "c"]  # b was refused; old was there
+    assert report.outcomes[1].labels == ()
+    assert report.labels("remove_labels") == ["old"]
+
+
+def test_each_write_sees_the_state_the_previous_ones_left() -> None:
+    fake = FakeGitHub(labels=["a"])
+    ops: list[p.Operation] = [p.RemoveLabels(("a",)), p.AddLabels(("a",)), p.RemoveLabels(("a",))]
+    report = run(fake, ops)
+    assert fake.sent == [("remove_label", "a"), ("add_labels", ["a"]), ("remove_label", "a")]
+    assert [o.status for o in report.outcomes] == ["applied"] * 3
+
+
+def test_labels_github_reports_after_adding_are_the_state_later_operations_see() -> None:
+    fake = FakeGitHub(labels=["bug", "wontfix"])  # `wontfix` was added after the event was sent
+    report = run(fake, [p.AddLabels(("triage",)), p.RemoveLabels(("wontfix",))], IssueState(("bug",), "open"))
+    assert fake.sent == [("add_labels", ["triage"]), ("remove_label", "wontfix")]
+    assert [o.status for o in report.outcomes] == ["applied", "applied"]
+
+
+def test_every_call_is_about_the_events_item() -> None:
+    fake = FakeGitHub(labels=["old"], comments=["x"])
+    ops: list[p.Operation] = [
+        p.AddLabels(("a",)), p.RemoveLabels(("old",)), WELCOME, p.Assign(("x",)), p.RequestReview(("r",)),
+        p.Lock(), p.Close(), p.SetMilestone(2),
+    ]  # fmt: skip
+    executor = Executor(fake, 7, IssueState(("old",), "open", comments=1), policy=FAST)
+    report = executor.run(p.Plan("issues.opened", "o/r", 7, tuple(ops)))
+    assert fake.numbers == {7} and {o.status for o in report.outcomes} == {"applied"}
+    assert [o.detail for o in report.outcomes] == [""] * 7
+
+
+def test_a_port_that_does_not_report_labels_after_adding_still_leaves_them_in_the_state() -> None:
+    class Silent(FakeGitHub):
+        def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
+            super().add_labels(number, labels)
+            return ()
+
+    fake = Silent()
+    run(fake, [p.AddLabels(("a",)), p.RemoveLabels(("a",))], IssueState((), "open"))
+    assert fake.sent == [("add_labels", ["a"]), ("remove_label", "a")]
+
+
+def test_a_single_close_is_reported_as_a_close_and_several_changes_as_one_update() -> None:
+    report = run(FakeGitHub(), [p.Close("not_planned")])
+    assert report.outcomes[0].operation == {"type": "close", "reason": "not_planned"}
+    report = run(FakeGitHub(), [p.Close(), p.SetMilestone(2)])
+    assert report.outcomes[0].operation == {
+        "type": "update_issue",
+        "operations": [{"type": "close", "reason": "completed"}, {"type": "milestone", "number": 2}],
+    }
+
+
+def test_lock_reopen_and_milestone_send_what_changes() -> None:
+    fake = FakeGitHub(state="closed", milestone=1)
+    report = run(fake, [p.Lock("spam"), p.Reopen(), p.SetMilestone(1)], IssueState((), "closed", milestone=1))
+    assert fake.sent == [("lock", "spam"), ("update_issue", {"state": "open", "state_reason": "reopened"})]
+    assert [(o.operation["type"], o.status) for o in report.outcomes] == [
+        ("lock", "applied"),
+        ("update_issue", "applied"),
+    ]
+    assert run(FakeGitHub(), [p.Reopen()]).outcomes[0].status == "skipped"  # open already
+
+
+def test_operations_left_after_a_stop_are_reported_as_planned() -> None:
+    class Budgeted(FakeGitHub):
+        def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
+            raise BudgetExhausted(3)
+
+    report = run(Budgeted(), [p.AddLabels(("a",)), p.Assign(("x",))])
+    assert [(o.operation, o.status, o.detail) for o in report.outcomes] == [
+        ({"type": "add_labels", "labels": ["a"]}, "left", "the run's API call budget (3 calls) is spent"),
+        ({"type": "assign", "assignees": ["x"]}, "left", "the run's API call budget (3 calls) is spent"),
+    ]
+
+
+def test_a_comment_posted_this_run_makes_a_later_marker_check_read_the_comments() -> None:
+    fake = FakeGitHub()
+    report = run(fake, [p.Comment("plain"), WELCOME, WELCOME])
+    # the first comment was ours: the item has one now, so the marker is looked for; the second
+    # welcome finds the first in what this run posted, without reading again
+    assert fake.calls == ["create_comment", "list_comments", "create_comment"]
+    assert [(o.status, o.detail) for o in report.outcomes] == [
+        ("applied", ""),
+        ("applied", ""),
+        ("skipped", "already posted"),
+    ]
+
+
+def test_a_comment_that_keeps_failing_is_tried_as_often_as_the_policy_says() -> None:
+    fake = FakeGitHub(faults={i: (502, False) for i in range(0, 20, 2)})  # every POST; the reads answer
+    report = run(fake, [WELCOME])
+    assert (
+        fake.calls.count("create_comment") == FAST.attempts and fake.calls.count("list_comments") == FAST.attempts - 1
+    )
+    assert report.outcomes[0].status == "left" and fake.comments == []
+
+
+def test_a_failed_comment_waits_longer_before_each_new_try() -> None:
+    slept: list[float] = []
+    fake = FakeGitHub(faults={i: (502, False) for i in range(0, 20, 2)})
+    executor = Executor(
+        fake, 1, IssueState((), "open"), policy=Policy(initial=0.5, max_backoff=3.0, sleep=slept.append)
+    )
+    executor.run(p.Plan("issues.opened", "o/r", 1, (WELCOME,)))
+    assert slept == [0.5, 1.0, 2.0, 3.0]  # doubling, capped; none after the last try
+
+
+def test_a_comment_found_after_an_error_says_so() -> None:
+    fake = FakeGitHub(faults={0: (502, True)})
+    assert run(fake, [WELCOME]).outcomes[0].detail == "posted (confirmed after an error)"
+
+
+def test_a_comment_on_an_item_with_comments_is_checked_for_its_marker_after_another_is_posted() -> None:
+    fake = FakeGitHub(comments=["someone else's"])
+    run(fake, [p.Comment("plain"), WELCOME])
+    assert fake.calls == ["create_comment", "list_comments", "create_comment"]
+
+
+def test_a_comment_without_a_marker_is_not_tried_again() -> None:
+    fake = FakeGitHub(faults={0: (502, False)})
+    report = run(fake, [p.Comment("thanks")])  # no run key: nothing to recognise it by
+    assert fake.calls == ["create_comment"] and report.outcomes[0].status == "left"
+
+
+def test_dry_run_outcomes_have_no_detail() -> None:
+    report = run(FakeGitHub(), [p.AddLabels(("a",)), WELCOME], dry_run=True)
+    assert [(o.status, o.detail) for o in report.outcomes] == [("dry-run", ""), ("dry-run", "")]
+
+
 # --- facts --------------------------------------------------------------------------------------
 
 
@@ -166,6 +375,7 @@ def test_fresh_event_uses_the_payload_and_fetches_only_declared_facts() -> None:
     observed = collect(PR, frozenset({"files"}), fake, fresh=True, now=NOW)
     assert fake.calls == ["list_pull_files"] * 3  # ceil(250 / 100)
     assert observed.state.labels == ("bug",) and observed.facts.labels is None
+    assert observed.facts.now == NOW  # age conditions read it
 
 
 def test_rerun_reads_the_current_state_once() -> None:
@@ -189,7 +399,14 @@ def test_first_contribution_with_association_none_is_one_call(authored: int, fir
     fake = FakeGitHub(authored=authored)
     facts = collect(newcomer, frozenset({"first_contribution"}), fake, fresh=True, now=NOW).facts
     assert facts.first_contribution is first
-    assert fake.calls == ["count_authored"]
+    assert fake.asked == [("count_authored", ("Codertocat", 2))]  # at most two items: enough to tell
+
+
+def test_first_contribution_not_needed_is_not_asked_for() -> None:
+    newcomer = replace(ISSUE, author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
+    fake = FakeGitHub()
+    assert collect(newcomer, frozenset({"files"}), fake, fresh=True, now=NOW).facts.first_contribution is None
+    assert fake.calls == []
 
 
 def test_devflow_labels_are_those_last_added_by_devflow() -> None:
@@ -199,7 +416,7 @@ def test_devflow_labels_are_those_last_added_by_devflow() -> None:
     )  # fmt: skip
     event = replace(ISSUE, labels=("a", "b", "bug"))
     facts = collect(event, frozenset({"devflow_labels"}), fake, fresh=True, now=NOW).facts
-    assert facts.devflow_labels == {"a"}
+    assert facts.devflow_labels == frozenset({"a"})
 
 
 def test_an_event_no_rule_is_triggered_by_makes_no_call() -> None:
@@ -218,11 +435,11 @@ def test_rerun_after_a_stop_applies_the_rest_without_duplicates() -> None:
     class StopsOnce(FakeGitHub):
         stopped = False
 
-        def add_assignees(self, number: int, assignees: object) -> None:  # type: ignore[override]
+        def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
             if not self.stopped:
                 self.stopped = True
                 raise BudgetExhausted(3)
-            super().add_assignees(number, assignees)  # type: ignore[arg-type]
+            super().add_assignees(number, assignees)
 
     fake = StopsOnce(labels=["bug"])
     first = handle_event(RunContext(fake, clock=lambda: NOW, policy=FAST), config, ISSUE, fresh=True)
@@ -236,7 +453,7 @@ def test_rerun_after_a_stop_applies_the_rest_without_duplicates() -> None:
 
 def test_transport_errors_stop_with_work_left() -> None:
     class Down(FakeGitHub):
-        def add_labels(self, number: int, labels: object) -> tuple[str, ...]:  # type: ignore[override]
+        def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
             raise Unavailable("cannot reach GitHub (ConnectError) after 5 attempts")
 
     report = run(Down(), [p.AddLabels(("a",)), p.Assign(("x",))])

@@ -8,10 +8,14 @@ from dataclasses import replace
 import pytest
 
 from devflow_action import plan as p
+from devflow_action.events.model import Facts
+from devflow_action.github.client import GhClient
 from devflow_action.github.executor import run_marker
+from devflow_action.github.facts import collect
 
 from .ghserver import Faults, GitHubTestServer
-from .integration_helpers import Scenario, scenario
+from .ghserver.seed import load_payload
+from .integration_helpers import FAST, Scenario, scenario
 
 LABEL_RULES = """version: 1
 rules:
@@ -250,3 +254,105 @@ def test_lock_is_one_contract_checked_write_and_a_rerun_writes_nothing(gh_server
     gh_server.clear_log()
     _, client = s.run(fresh=False)
     assert s.calls() == ["GET /repos/Codertocat/Hello-World/issues/1"] and client.log.writes == 0
+
+
+REVIEWS = """version: 1
+rules:
+  - name: reviewers
+    on: pull_request.opened
+    then:
+      - request_review: {reviewers: [hubot], team_reviewers: [docs]}
+"""
+
+
+def test_rerun_does_not_request_reviews_again_users_or_teams(gh_server: GitHubTestServer) -> None:
+    s = scenario(gh_server, "pull_request.opened[1]", REVIEWS)
+    gh_server.state.add_collaborator("hubot")
+    s.run()
+    assert s.calls() == ["POST /repos/Codertocat/Hello-World/pulls/2/requested_reviewers"]  # no read: the payload says
+    assert gh_server.requests[0].body == {"reviewers": ["hubot"], "team_reviewers": ["docs"]}
+    gh_server.clear_log()
+    again, client = s.run(fresh=False)  # the job re-run: the issue endpoint does not list review requests
+    assert s.calls() == [
+        "GET /repos/Codertocat/Hello-World/issues/2",
+        "GET /repos/Codertocat/Hello-World/pulls/2/requested_reviewers",  # read once, as the plan asks for reviews
+    ]
+    assert client.log.writes == 0 and [o.status for o in again.report.outcomes] == ["skipped"]
+    assert (s.issue.requested_reviewers, s.issue.requested_teams) == (["octocat", "hubot"], ["docs"])
+
+
+def test_rerun_requests_only_the_team_not_yet_pending(gh_server: GitHubTestServer) -> None:
+    s = scenario(gh_server, "pull_request.opened[1]", REVIEWS)
+    gh_server.state.add_collaborator("hubot")
+    s.issue.requested_reviewers.append("hubot")
+    s.run(fresh=False)
+    assert s.calls()[-1] == "POST /repos/Codertocat/Hello-World/pulls/2/requested_reviewers"
+    assert gh_server.requests[-1].body == {"team_reviewers": ["docs"]}
+
+
+def test_a_label_someone_removed_meanwhile_is_done_when_github_answers_404(gh_server: GitHubTestServer) -> None:
+    s = scenario(
+        gh_server, "issues.opened", "version: 1\nrules:\n  - name: r\n    on: issues\n    then: [{unlabel: bug}]\n"
+    )
+    s.issue.labels.remove("bug")  # removed by a maintainer after the event was sent: the payload still has it
+    result, _ = s.run()
+    assert [f"{r.method} {r.path} {r.status}" for r in gh_server.requests] == [
+        "DELETE /repos/Codertocat/Hello-World/issues/1/labels/bug 404"
+    ]
+    assert [o.status for o in result.report.outcomes] == ["applied"] and result.report.count("failed") == 0
+
+
+# --- facts read through the real client ----------------------------------------------------------
+
+
+def _collect(server: GitHubTestServer, payload: str, needed: set[str], **changes: object) -> tuple[Facts, list[str]]:
+    from datetime import UTC, datetime
+
+    s = scenario(server, payload, "version: 1\n")
+    event = replace(s.event, **changes)  # type: ignore[arg-type]
+    with GhClient(event.repository, server.token, api_url=server.url, policy=FAST) as client:
+        facts = collect(event, frozenset(needed), client, fresh=True, now=datetime(2026, 1, 1, tzinfo=UTC)).facts
+    return facts, s.calls()
+
+
+def test_approvals_count_each_reviewers_latest_verdict(gh_server: GitHubTestServer) -> None:
+    pull = gh_server.state.add_pull(number=2)
+    for login, verdicts in {
+        "alice": ["APPROVED", "CHANGES_REQUESTED"],  # changed her mind: not an approval
+        "bob": ["APPROVED", "COMMENTED"],  # a later comment does not withdraw an approval
+        "carol": ["APPROVED", "DISMISSED"],  # dismissed: not an approval
+        "dave": ["CHANGES_REQUESTED", "APPROVED"],
+        "erin": ["COMMENTED"],
+        "frank": ["CHANGES_REQUESTED"],
+    }.items():
+        for verdict in verdicts:
+            gh_server.state.add_review(pull.number, login, verdict)
+    facts, calls = _collect(gh_server, "pull_request.opened[1]", {"approvals"})
+    assert facts.approvals == 2  # bob, dave
+    assert calls == ["GET /repos/Codertocat/Hello-World/pulls/2/reviews"]
+
+
+def test_checks_are_read_for_the_pull_requests_head_commit(gh_server: GitHubTestServer) -> None:
+    head = load_payload("pull_request.opened[1]")["pull_request"]["head"]["sha"]
+    gh_server.state.add_status(head, "ci", "failure")
+    facts, calls = _collect(gh_server, "pull_request.opened[1]", {"checks"})
+    assert facts.checks == "failure" and calls[0] == f"GET /repos/Codertocat/Hello-World/commits/{head}/status"
+    gh_server.clear_log()
+    facts, calls = _collect(gh_server, "pull_request.opened[1]", {"checks"}, head_sha=None)
+    assert facts.checks is None and calls == []
+
+
+def test_pull_request_facts_are_not_read_for_an_issue(gh_server: GitHubTestServer) -> None:
+    facts, calls = _collect(gh_server, "issues.opened", {"files", "approvals", "checks"})
+    assert (facts.files, facts.approvals, facts.checks, calls) == (None, None, None, [])
+
+
+def test_labels_devflow_added_are_known_from_the_label_events(gh_server: GitHubTestServer) -> None:
+    issue = gh_server.state.add_issue(number=1, labels=["bug", "triage", "docs"])
+    state = gh_server.state
+    state.add_event(issue.number, "labeled", "github-actions[bot]", label=state.label("triage"))
+    state.add_event(issue.number, "labeled", "github-actions[bot]", label=state.label("docs"))
+    state.add_event(issue.number, "unlabeled", "alice", label=state.label("docs"))
+    state.add_event(issue.number, "labeled", "alice", label=state.label("docs"))  # now hers
+    facts, _ = _collect(gh_server, "issues.opened", {"devflow_labels"}, labels=("bug", "triage", "docs"))
+    assert facts.devflow_labels == frozenset({"triage"})

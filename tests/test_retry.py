@@ -5,7 +5,17 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from devflow_action.github.retry import Policy, RateLimited, Refused, Unavailable, call, classify
+from devflow_action.github.retry import (
+    Policy,
+    RateLimited,
+    Refused,
+    Unavailable,
+    call,
+    classify,
+    github_message,
+    rate_limit_wait,
+    translate,
+)
 
 from .fakegithub import http_error
 
@@ -42,6 +52,10 @@ def flaky(errors: list[BaseException], result: str = "ok"):  # type: ignore[no-u
         (http_error(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 3600)}), "stop"),
         (http_error(429, {"retry-after": "5"}), "wait"),
         (http_error(403, {"retry-after": "600"}), "stop"),
+        (http_error(500), "retry"),
+        (http_error(429, {"retry-after": "60"}), "wait"),  # exactly the longest wait: still waited for
+        (http_error(429, {"retry-after": "61"}), "stop"),
+        (http_error(403, {"x-ratelimit-remaining": "12", "x-ratelimit-reset": str(int(NOW) + 30)}), "fail"),
         (ValueError("a bug"), "fail"),
     ],
 )
@@ -54,7 +68,8 @@ def test_5xx_is_retried_with_growing_backoff() -> None:
     fn, calls = flaky([http_error(502), http_error(502)])
     assert call(fn, policy(slept)) == "ok"
     assert len(calls) == 3
-    assert len(slept) == 2 and 0.5 <= slept[0] <= 1.5 and slept[1] >= 1.0
+    # initial * 2^(n-1), plus up to `initial` of jitter
+    assert len(slept) == 2 and 0.5 <= slept[0] <= 1.0 and 1.0 <= slept[1] <= 1.5
 
 
 def test_attempts_are_capped() -> None:
@@ -114,3 +129,86 @@ def test_a_rate_limit_without_a_reset_waits_a_minute_never_fails(error: BaseExce
     fn, calls = flaky([error])
     assert call(fn, policy(slept)) == "ok"
     assert slept == [61.0] and len(calls) == 2
+
+
+def response(status: int, headers: dict[str, str] | None = None, content: bytes = b"") -> httpx2.Response:
+    return httpx2.Response(status, headers=headers or {}, content=content, request=httpx2.Request("GET", "https://x"))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"message": "Not Found", "documentation_url": "https://docs"}', "Not Found"),
+        (b'{"message": "line one\\nline two"}', "line one line two"),  # one line: it goes into logs
+        (b"<html>Unicorn!</html>", ""),  # an error page: never shown raw
+        (b'["not", "an", "object"]', ""),
+        (b'{"message": 42}', ""),
+        (b"", ""),
+    ],
+)
+def test_only_githubs_message_field_is_shown(content: bytes, message: str) -> None:
+    assert github_message(response(502, content=content)) == message
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "wait"),
+    [
+        (429, {"retry-after": "0"}, 0.0),
+        (429, {"retry-after": "-5"}, 0.0),
+        (403, {"retry-after": "soon"}, 60.0),  # unreadable: GitHub's advice for secondary limits
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) - 10)}, 0.0),  # already reset
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "tomorrow"}, 60.0),
+        (403, {"x-ratelimit-remaining": "0"}, 60.0),  # no reset time: still a rate limit; wait a minute
+        (429, {}, 60.0),  # a secondary limit without retry-after: wait at least a minute
+        (403, {"x-ratelimit-reset": str(int(NOW) + 30)}, None),  # requests left: a permission problem
+        (404, {"retry-after": "5"}, None),
+    ],
+)
+def test_rate_limit_wait(status: int, headers: dict[str, str], wait: float | None) -> None:
+    assert rate_limit_wait(response(status, headers), lambda: NOW) == wait
+
+
+def test_a_retry_after_of_zero_still_sleeps_a_second() -> None:
+    slept: list[float] = []
+    fn, _ = flaky([http_error(429, {"retry-after": "0"})])
+    assert call(fn, policy(slept)) == "ok"
+    assert slept == [1.0]
+
+
+def test_translated_failures_say_what_happened() -> None:
+    p = policy([])
+    server = translate(http_error(500), p)
+    assert isinstance(server, Unavailable) and str(server) == "GitHub answered 500 after 4 attempts: boom"
+    bare = httpx2.HTTPStatusError("502", request=httpx2.Request("GET", "https://x"), response=response(502))
+    assert str(translate(bare, p)) == "GitHub answered 502 after 4 attempts"  # no message: no colon
+    timeout = translate(httpx2.ReadTimeout("slow"), p)
+    assert str(timeout) == "GitHub did not answer in time (ReadTimeout) after 4 attempts"
+    down = translate(httpx2.ConnectError("refused"), p)
+    assert str(down) == "cannot reach GitHub (ConnectError) after 4 attempts"
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [
+        (401, "the token is missing, expired or revoked"),
+        (403, "the token lacks a permission: grant the workflow `issues: write` and `pull-requests: write`"),
+        (404, "not found, or the token cannot see it"),
+        (422, ""),
+    ],
+)
+def test_refusals_carry_a_hint_for_the_user(status: int, hint: str) -> None:
+    refused = translate(http_error(status), policy([]))
+    assert isinstance(refused, Refused) and (refused.status, refused.message, refused.hint) == (status, "boom", hint)
+    assert str(refused) == f"GitHub answered {status}: boom" + (f" ({hint})" if hint else "")
+
+
+@pytest.mark.parametrize(
+    ("headers", "secondary"),
+    [
+        ({"retry-after": "600"}, True),
+        ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 3600)}, False),
+    ],
+)
+def test_a_stop_on_a_rate_limit_says_which_kind(headers: dict[str, str], secondary: bool) -> None:
+    limited = translate(http_error(403, headers), policy([]))
+    assert isinstance(limited, RateLimited) and limited.secondary is secondary

@@ -72,6 +72,20 @@ def test_a_retry_wait_that_would_pass_the_deadline_stops_instead_of_sleeping() -
     assert calls == [1] and clock.t == 0.0  # never slept 51 s into a 30 s deadline
 
 
+def test_a_backoff_that_would_pass_the_deadline_stops_instead_of_sleeping() -> None:
+    clock = Clock()
+    budget = CallBudget(max_calls=100, deadline=3.0, clock=clock)
+    calls: list[int] = []
+
+    def fn() -> str:
+        calls.append(1)
+        raise http_error(502)
+
+    with pytest.raises(DeadlineReached):
+        call(fn, Policy(initial=4.0, max_backoff=8.0, sleep=clock.sleep), budget)
+    assert calls == [1] and clock.t == 0.0
+
+
 def test_a_near_reset_inside_the_deadline_is_still_waited_for() -> None:
     clock = Clock()
     budget = CallBudget(max_calls=100, deadline=300.0, clock=clock)

@@ -50,7 +50,6 @@ def required_facts(config: Config, event: Event) -> frozenset[str]:
         needed.discard("first_contribution")  # the payload's author_association already answers it
     if event.kind != "pull_request":
         needed -= {"files", "approvals", "checks"}
-    needed.discard("labels")  # current labels come with the payload (or the provider's re-read)
     return frozenset(needed)
 
 

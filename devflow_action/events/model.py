@@ -53,7 +53,9 @@ class Event:
     head: str | None = None
     head_repository: str | None = None  # a pull request's head repository; "" when unknown (a deleted fork)
     head_sha: str | None = None
-    requested_reviewers: tuple[str, ...] = ()
+    # pending review requests: logins and team slugs; None when the payload does not say (not a PR object)
+    requested_reviewers: tuple[str, ...] | None = None
+    requested_teams: tuple[str, ...] | None = None
     milestone: int | None = None  # milestone number
     locked: bool = False
     draft: bool | None = None

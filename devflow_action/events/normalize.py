@@ -142,6 +142,9 @@ def _from_pull(event: Event, pull: dict[str, Any]) -> Event:
         requested_reviewers=tuple(
             str(r["login"]) for r in pull.get("requested_reviewers") or [] if isinstance(r, dict) and "login" in r
         ),
+        requested_teams=tuple(
+            str(t["slug"]) for t in pull.get("requested_teams") or [] if isinstance(t, dict) and "slug" in t
+        ),
         draft=bool(pull.get("draft", False)),
         additions=_int(pull.get("additions")),
         deletions=_int(pull.get("deletions")),

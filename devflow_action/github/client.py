@@ -233,6 +233,14 @@ class GhClient:
             if e.get("event") in ("labeled", "unlabeled")
         ]
 
+    def list_requested_reviewers(self, number: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Pending review requests: logins and team slugs (one call: GitHub does not paginate these)."""
+        got = self.request(
+            "GET", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {"pull_number": number}, expect=dict
+        )
+        users = tuple(str(u["login"]) for u in got.get("users") or [])
+        return users, tuple(str(t["slug"]) for t in got.get("teams") or [])
+
     def get_file(self, path: str, ref: str | None) -> bytes | None:
         """The file's bytes at ``ref`` (the default branch when None); None when there is no such file
         (absent, or a directory, a symlink or a submodule)."""
@@ -245,7 +253,7 @@ class GhClient:
             if exc.status == 404:
                 return None
             raise
-        if isinstance(item, list):  # a directory listing
+        if _shaped(item, list):  # a directory listing (ghapi gives arrays as fastcore's L, not list)
             return None
         if not isinstance(item, dict):
             raise MalformedAnswer("GitHub's answer for a file is not a JSON object")

@@ -32,9 +32,10 @@ Status = Literal["applied", "skipped", "failed", "left", "dry-run"]
 
 @dataclass(frozen=True)
 class Outcome:
-    operation: dict[str, Any]
+    operation: dict[str, Any]  # as planned
     status: Status
     detail: str = ""
+    labels: tuple[str, ...] = ()  # the labels it added or removed (would have, in a dry run): not those already so
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Report:
         out: list[str] = []
         for o in self.outcomes:
             if o.status in ("applied", "dry-run") and o.operation["type"] == kind:
-                out += o.operation["labels"]
+                out += o.labels
         return out
 
     @property
@@ -83,16 +84,17 @@ class Executor:
                 report.outcomes.append(Outcome(_json(op), "left", report.stopped))
                 continue
             todo, note, claimed = op, "", list[str]()
+            labels: tuple[str, ...] = ()
             try:
                 if self.ledger is not None:  # checked before the write, recorded after (ledgered.py)
                     todo, claimed, note = ledgered.claim(self.ledger, op, _json(op))
-                status, detail = self._apply(todo) if todo is not None else ("skipped", note)
+                status, detail, labels = self._apply(todo) if todo is not None else ("skipped", note, ())
             except (Stopped, StateUnavailable) as exc:  # rate limit, budget, deadline, GitHub (or a
                 report.stopped = str(exc)  # required state store) unavailable: work left
                 status, detail = "left", str(exc)
             except Refused as exc:  # GitHub would say no again: this one failed, the rest goes on
                 status, detail = "failed", str(exc)
-            report.outcomes.append(Outcome(_json(todo or op), status, detail))
+            report.outcomes.append(Outcome(_json(todo or op), status, detail, labels))
             if self.ledger is not None:
                 try:
                     ledgered.settle(self.ledger, claimed, status)
@@ -102,31 +104,26 @@ class Executor:
 
     # one method per operation type --------------------------------------------------------------
 
-    def _apply(self, op: p.Operation) -> tuple[Status, str]:
+    def _apply(self, op: p.Operation) -> tuple[Status, str, tuple[str, ...]]:
         s, n, port = self.state, self.number, self.port
         if isinstance(op, p.AddLabels):
             missing = [label for label in op.labels if label not in s.labels]
-            return self._write(
-                missing, "labels already present", lambda: self._added(port.add_labels(n, missing), missing)
-            )
+            added = lambda: self._added(port.add_labels(n, missing), missing)  # noqa: E731
+            return (*self._write(missing, "labels already present", added), tuple(missing))
         if isinstance(op, p.RemoveLabels):
             present = [label for label in op.labels if label in s.labels]
-            return self._write(present, "labels already absent", lambda: self._removed(present))
+            return (*self._write(present, "labels already absent", lambda: self._removed(present)), tuple(present))
         if isinstance(op, p.Comment):
-            return self._comment(op)
+            return (*self._comment(op), ())
         if isinstance(op, p.Assign):
             missing = [a for a in op.assignees if a not in s.assignees]
-            return self._write(missing, "already assigned", lambda: port.add_assignees(n, missing))
+            return (*self._write(missing, "already assigned", lambda: port.add_assignees(n, missing)), ())
         if isinstance(op, p.RequestReview):
-            missing = [r for r in op.reviewers if r not in s.requested_reviewers]
-            needed = missing or list(op.team_reviewers)
-            return self._write(
-                needed, "reviews already requested", lambda: port.request_reviewers(n, missing, op.team_reviewers)
-            )
+            return (*self._request_review(op), ())
         if isinstance(op, p.Lock):
-            return self._write(not s.locked, "already locked", lambda: port.lock(n, op.reason))
+            return (*self._write(not s.locked, "already locked", lambda: port.lock(n, op.reason)), ())
         fields = _patch_fields(op, s)
-        return self._write(fields, "already so", lambda: port.update_issue(n, fields))
+        return (*self._write(fields, "already so", lambda: port.update_issue(n, fields)), ())
 
     def _write(self, needed: object, already: str, write: Callable[[], object]) -> tuple[Status, str]:
         """The one place that decides between skipping, a dry run, and writing."""
@@ -136,6 +133,26 @@ class Executor:
             return "dry-run", ""
         write()
         return "applied", ""
+
+    def _request_review(self, op: p.RequestReview) -> tuple[Status, str]:
+        """Only reviewers and teams not already pending are requested. A re-run's state (read from the
+        issue endpoint) does not know them: they are read then, once, and only for a plan that asks."""
+        pending_users, pending_teams = self.state.requested_reviewers, self.state.requested_teams
+        if pending_users is None or pending_teams is None:
+            pending_users, pending_teams = self.port.list_requested_reviewers(self.number)
+        known_users = {x.casefold() for x in pending_users}  # logins and slugs are case-insensitive
+        known_teams = {x.casefold() for x in pending_teams}
+        users = [r for r in op.reviewers if r.casefold() not in known_users]
+        teams = [t for t in op.team_reviewers if t.casefold() not in known_teams]
+        self.state = _with(self.state, requested_reviewers=pending_users, requested_teams=pending_teams)
+
+        def write() -> None:
+            self.port.request_reviewers(self.number, users, teams)
+            self.state = _with(
+                self.state, requested_reviewers=(*pending_users, *users), requested_teams=(*pending_teams, *teams)
+            )
+
+        return self._write(users or teams, "reviews already requested", write)
 
     def _added(self, labels: tuple[str, ...], missing: list[str]) -> None:
         self.state = _with(self.state, labels=labels or (*self.state.labels, *missing))
@@ -155,11 +172,13 @@ class Executor:
             return "skipped", "already posted"
         if self.dry_run:
             return "dry-run", ""
-        for attempt in range(1, self.policy.attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 self.port.create_comment(self.number, body)
             except (Unavailable, MalformedAnswer):
-                if attempt == self.policy.attempts or marker is None:
+                if attempt >= self.policy.attempts or marker is None:
                     raise
                 pause = min(self.policy.max_backoff, self.policy.initial * 2 ** (attempt - 1))
                 if self.budget is not None:
@@ -174,7 +193,6 @@ class Executor:
                 self._bodies.append(body)
             self.state = _with(self.state, comments=self.state.comments + 1)
             return "applied", ""
-        raise AssertionError("unreachable")
 
     def _has_marker(self, marker: str) -> bool:
         if self._bodies is None:

@@ -20,7 +20,10 @@ class IssueState:
     milestone: int | None = None
     locked: bool = False
     comments: int = 0
-    requested_reviewers: tuple[str, ...] = ()
+    # Pending review requests (logins, team slugs); None when not known: the issue endpoint a re-run
+    # reads does not carry them, so the executor reads them only if the plan requests a review.
+    requested_reviewers: tuple[str, ...] | None = None
+    requested_teams: tuple[str, ...] | None = None
 
     @classmethod
     def from_event(cls, event: Event) -> IssueState:
@@ -32,6 +35,7 @@ class IssueState:
             locked=event.locked,
             comments=event.comments or 0,
             requested_reviewers=event.requested_reviewers,
+            requested_teams=event.requested_teams,
         )
 
 
@@ -45,6 +49,7 @@ class GitHubPort(Protocol):
     def checks_state(self, sha: str) -> str: ...
     def label_events(self, number: int) -> list[tuple[str, str, str]]: ...  # (event, label, actor), oldest first
     def get_file(self, path: str, ref: str | None) -> bytes | None: ...
+    def list_requested_reviewers(self, number: int) -> tuple[tuple[str, ...], tuple[str, ...]]: ...  # logins, teams
 
     # writes
     def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]: ...

@@ -2,7 +2,9 @@
 
 No expressions, no attribute access, no code: a template can only name one of ``VARIABLES``. Values
 come from the event (user-controlled), so HTML comment delimiters are broken up: user text can never
-forge or close the hidden marker that makes ``once`` comments idempotent.
+forge or close the hidden marker that makes ``once`` comments idempotent. Mentions in values are
+neutralised too: a title saying ``@org/everyone`` must not make Devflow notify a team. The template's
+own text is the maintainer's, so ``@{{ author }}`` still mentions the author.
 """
 
 from __future__ import annotations
@@ -41,9 +43,14 @@ BUILTIN_TEMPLATES: dict[str, str] = {
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")  # what GitHub would read as the start of a user or team mention
+
+
 def neutralise(text: str) -> str:
-    """Break up HTML comment delimiters so user text cannot forge or end a hidden marker."""
-    return text.replace("<!--", "<\u200b!--").replace("-->", "--\u200b>")
+    """Break up HTML comment delimiters so user text cannot forge or end a hidden marker, and mentions
+    (a zero-width space after ``@``, as other bots do) so it cannot make Devflow notify anyone."""
+    text = text.replace("<!--", "<\u200b!--").replace("-->", "--\u200b>")
+    return _MENTION.sub("@\u200b", text)
 
 
 @dataclass(frozen=True)
