@@ -24,6 +24,7 @@ from .budget import CallBudget
 from .errors import MalformedAnswer, Refused
 from .port import IssueState
 from .retry import Malformed, Policy, call
+from .sweep_calls import SweepCalls
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -51,7 +52,7 @@ class CallLog:
         return self.budget.writes
 
 
-class GhClient:
+class GhClient(SweepCalls):  # sweeps' listings, history and labels: sweep_calls.py
     def __init__(
         self,
         repository: str,
