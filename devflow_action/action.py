@@ -27,9 +27,10 @@ from .github.facts import DEFAULT_SELF_LOGIN
 from .handler import guarded
 from .redact import register_secret
 from .report import plan_markdown, plan_text
+from .sweep_render import SWEEP_COMMANDS, SWEEP_MAX_CALLS, action_sweeps, is_sweep
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
 
-COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
+COMMANDS = ("auto", "validate", *SWEEP_COMMANDS)  # the digest arrives with the feature that builds it
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
 
@@ -86,7 +87,10 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     repository = _required(env, "GITHUB_REPOSITORY")
     api_url = env.get("GITHUB_API_URL", "https://api.github.com")
     workspace = Path(env.get("GITHUB_WORKSPACE", "."))
-    max_calls = int(_number(env, "DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS"))
+    sweeping = is_sweep(command, event_name)  # sweeps (sweep_render.py) list many items: a larger default
+    max_calls = int(
+        _number(env, "DEVFLOW_MAX_CALLS", SWEEP_MAX_CALLS if sweeping else DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS")
+    )
     deadline = _number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
     attempt = int(_number(env, "GITHUB_RUN_ATTEMPT", 1, what="GITHUB_RUN_ATTEMPT"))
     try:
@@ -117,6 +121,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             print(f"Devflow: {escape_data(config_path)} is valid ({len(config.rules)} rules)", file=out)
             append_summary(f"## Devflow\n\n`{escape_markdown(config_path)}` is valid ({len(config.rules)} rules).", env)
             return Exit.OK
+        if sweeping:
+            return action_sweeps(ctx, config, command, event_name, repository, env, out)
         if event_name not in RULE_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "

@@ -17,6 +17,7 @@ from .config.loader import DEFAULT_PATH, load_file
 from .diagnostics import ConfigError, render
 from .exits import Exit
 from .handler import guarded
+from .sweep_render import SWEEP_COMMANDS, add_cli_commands, cli_sweep
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = Exit.OK, Exit.USER, Exit.USER, Exit.BUG
 
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", default=DEFAULT_PATH, help="config file (default: .devflow.yml)")
     plan.add_argument("--facts", type=Path, help='JSON file of facts beyond the payload, e.g. {"files": [...]}')
     plan.add_argument("--format", choices=("text", "json"), default="text")
+    add_cli_commands(sub)  # triage, stale, sync-labels: sweep_render.py
     return parser
 
 
@@ -91,7 +93,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan}
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, **dict.fromkeys(SWEEP_COMMANDS, cli_sweep)}
 
 
 def _report(code: Exit, message: str) -> None:

@@ -13,6 +13,7 @@ from ..github.executor import Executor, Report
 from ..github.facts import Observed, collect
 from ..plan import Plan
 from .context import RunContext
+from .labels import keeping
 
 FRESH_FOR = timedelta(minutes=5)  # an event older than this may be stale: read the item before writing
 
@@ -51,5 +52,7 @@ def handle_event(ctx: RunContext, config: Config, event: Event, *, fresh: bool |
             return Result(plan, Report(stopped=f"stopped before planning: {exc}"), None)
         return Result(plan, Report(refused=f"GitHub refused a read before planning: {exc}"), None)
     plan = evaluate(event, config, observed.facts)
-    executor = Executor(ctx.port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy)
+    # a label the plan creates gets the color and description `labels:` declares (app/labels.py)
+    port = keeping(ctx.port, config)
+    executor = Executor(port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy)
     return Result(plan, executor.run(plan), observed)
