@@ -270,7 +270,9 @@ def add_cli_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
             cmd.add_argument("--query", help="GitHub search syntax or issue numbers (default: is:open no:label)")
 
 
-def cli_sweep(args: argparse.Namespace, env: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
+def cli_sweep(args: argparse.Namespace, env: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
+    env = os.environ if env is None else env
+    out = sys.stdout if out is None else out
     token = env.get("GITHUB_TOKEN", "")
     if not token and not args.dry_run:
         raise UsageError("set GITHUB_TOKEN to a token that can write issues (or use --dry-run)")

@@ -101,7 +101,8 @@ def sync_labels(
     changes = diff_labels(config.labels, existing, prune=config.labels_prune, keep=used_labels(config))
     sweep.result.total = len(changes)
     if not config.labels_prune:
-        extra = len({label.name.casefold() for label in existing} - {s.name.casefold() for s in config.labels})
+        pruning = diff_labels(config.labels, existing, prune=True, keep=used_labels(config))
+        extra = sum(1 for c in pruning if c.kind == "delete")
         if extra:
             sweep.result.notes.append(f"{extra} label(s) not in the config kept (`labels_prune: true` deletes them)")
 

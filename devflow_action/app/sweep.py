@@ -93,7 +93,7 @@ class Sweep:
     def cap_reached(self, ref: str, title: str, needed: int) -> ItemResult:
         """Stop before an item that does not fit: it is left whole for the next run."""
         self.result.stopped = f"max-operations ({self.result.max_operations} writes) reached"
-        return ItemResult(ref, title, (), "left", f"needs {needed} writes; left for the next run")
+        return ItemResult(ref, title, (), "left", f"needs {needed} write{'s' * (needed != 1)}; left for the next run")
 
     def spend(self, needed: int) -> None:
         self.spent = self.spent + needed if self.ctx.dry_run else self.ctx.budget.writes - self._writes
@@ -174,8 +174,9 @@ class Listing:
                     yield item
             if not got.more or not got.items:
                 return
-            last = str(got.items[-1].get(self.key) or "")
-            cursor, page = (last, 1) if last and last != cursor else (cursor, page + 1)
+            first, last = (str(got.items[i].get(self.key) or "") for i in (0, -1))
+            # a page all in one second: asking from that second again would return the same page
+            cursor, page = (last, 1) if last and last != first else (cursor, page + 1)
 
 
 def writes_needed(ops: Sequence[p.Operation], state: IssueState, creations: Callable[[Sequence[str]], int]) -> int:

@@ -113,9 +113,10 @@ def _from_history(
     labelled = [a for a in history if a.kind == "labeled" and a.label.casefold() == key and a.at is not None]
     since = labelled[-1].at if labelled else event.created_at
     by_devflow = bool(labelled) and labelled[-1].actor == self_login
-    after = [a for a in history if a.at is not None and since is not None and a.at >= since]
-    for a in after:  # at or after the marking: the same second can hold the marking and a reply to it
-        if _counts(a, key, self_login):
+    # at or after the marking: the same second can hold the marking and a reply to it
+    after = [a for a in history if a.at is not None and (since is None or a.at >= since)]
+    for a in after:
+        if a.at is not None and _counts(a, key, self_login):
             when = a.at.date().isoformat()
             return StaleDecision("unmark", f"{a.kind} by @{a.actor} on {when}", (p.RemoveLabels((marked,)),))
     said = {m for a in after if a.kind == "commented" for m in (MARK_MARKER, CLOSE_MARKER) if m in a.body}
