@@ -10,7 +10,7 @@ import pytest
 
 from devflow_action import plan as p
 from devflow_action.config.loader import load_text
-from devflow_action.engine.stale import CLOSE_MARKER, MARK_MARKER, decide, window_start
+from devflow_action.engine.stale import CLOSE_MARKER, MARK_MARKER, decide, quiet_since_marking, window_start
 from devflow_action.events.model import Activity, Event
 from devflow_action.events.normalize import from_item
 
@@ -130,3 +130,14 @@ def test_without_close_after_days_items_are_only_marked() -> None:
 
 def test_closed_items_are_skipped() -> None:
     assert decision(item(90, state="closed")).verdict == "skip"
+
+
+def test_an_item_whose_last_update_is_its_marking_comment_needs_no_history() -> None:
+    marking = Activity("commented", BOT, True, at(3), body=f"marked\n\n{MARK_MARKER}")
+    waiting = item(3, ("stale",))
+    assert quiet_since_marking(waiting, [marking])
+    assert decide(waiting, cfg(), label="stale", now=NOW, self_login=BOT, quiet=True).verdict == "wait"
+    reply = Activity("commented", "alice", False, at(3), body="same second")
+    assert not quiet_since_marking(waiting, [marking, reply])  # a reply in the same second: read the history
+    assert not quiet_since_marking(item(1, ("stale",)), [marking])  # updated after the comment
+    assert not quiet_since_marking(waiting, [])

@@ -127,8 +127,12 @@ def test_marked_items_are_closed_after_close_after_days_and_people_coming_back_u
     assert code == Exit.OK
     assert [(i.ref, i.changes) for i in waiting.items if i.changes] == [("#1", ("-stale",))]
     assert state.issues[1].labels == [] and state.issues[2].labels == ["stale"]
-    history_reads = [r.path for r in gh_server.requests if r.path.split("?")[0].endswith("/timeline")]
-    assert len(history_reads) == 4  # the marked ones updated since the window start: the listing cannot tell
+    reads = [r.path.split("?")[0].rsplit("/", 2)[-2:] for r in gh_server.requests if r.method == "GET"]
+    # #4's last update is its marking comment (one listing of the repository's comments shows it); the
+    # others were updated since, and only their history says by whom
+    assert [r for r in reads if r[1] in ("timeline", "comments")] == [
+        ["issues", "comments"], ["1", "timeline"], ["2", "timeline"], ["3", "timeline"],
+    ]  # fmt: skip
     _, code = sweep(gh_server, stale, STALE, days_later=15)
     assert code == Exit.OK
     assert sorted(closed(gh_server)) == [2, 3, 4] and state.issues[1].state == "open"
@@ -200,3 +204,18 @@ def test_items_updated_in_the_last_minute_wait_for_the_next_run(gh_server: GitHu
                                               "updated_at": NOW - timedelta(seconds=5)})  # fmt: skip
     result, _ = sweep(gh_server, stale, STALE)
     assert result.items == [] and gh_server.writes == []
+
+
+def test_items_waiting_to_close_cost_one_comments_listing_not_a_read_each(
+    gh_server_factory: Callable[..., GitHubTestServer],
+) -> None:
+    gh_server = big_server(gh_server_factory)
+    add_issues(gh_server.state, 250, lambda i: {"created_at": ago(300), "updated_at": ago(100, minutes=i)})
+    sweep(gh_server, stale, STALE, max_operations=1000)
+    gh_server.state.add_comment(7, "I still need this", user="alice")
+    gh_server.state.issues[7].updated_at = gh_server.state.now()
+    gh_server.clear_log()
+    result, code = sweep(gh_server, stale, STALE, days_later=5)
+    assert code == Exit.OK and [(i.ref, i.changes) for i in result.items if i.changes] == [("#7", ("-stale",))]
+    # labels, the old-items listing (empty), 3 pages of marked items, 3 of comments, #7's history, the unmark
+    assert result.calls == 1 + 1 + 3 + 3 + 1 + 1

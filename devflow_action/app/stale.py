@@ -23,13 +23,14 @@ from typing import Any, cast
 
 from .. import plan as p
 from ..config.model import Config
-from ..engine.stale import StaleDecision, decide, stale_facts, window_start
+from ..engine.stale import QUIET_SLACK, StaleDecision, decide, quiet_since_marking, stale_facts, window_start
 from ..events.model import Activity, Event, Facts
 from ..events.normalize import from_item
-from ..github.errors import Refused
+from ..github.errors import Refused, Stopped
 from ..github.executor import Executor
 from ..github.facts import collect
 from ..github.port import GitHubPort, IssueState
+from ..github.sweep_calls import comment_activity
 from .context import RunContext
 from .labels import LabelKeeper, keeping
 from .sweep import (
@@ -76,11 +77,14 @@ def stale(
     creations = port.creations if isinstance(port, LabelKeeper) else (lambda labels: 0)
     start = window_start(cfg, now)
 
+    quiet: set[int] = set()  # marked items whose last update was their marking comment
+
     def decision(event: Event) -> StaleDecision:
         facts: Facts | None = None
         history: list[Activity] | None = None
         while True:
-            d = decide(event, cfg, label=label, now=now, self_login=ctx.self_login, history=history, facts=facts)
+            d = decide(event, cfg, label=label, now=now, self_login=ctx.self_login, history=history, facts=facts,
+                       quiet=event.number in quiet)  # fmt: skip
             assert event.number is not None
             if d.verdict == "needs_facts" and facts is None:
                 facts = collect(event, stale_facts(cfg), ctx.port, fresh=True, now=now, self_login=ctx.self_login).facts
@@ -139,8 +143,47 @@ def stale(
             {"state": "open", "labels": label, "sort": "updated", "direction": "asc", **since(cursor)}, page
         ),
         "updated_at",
-        cursor=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        cursor=stamp(start),
         seen=seen,
         end=after(now - RECENT),
     )
-    return sweep.finish(sweep.drive(marked, handle))
+    try:
+        recent = list(marked)  # collected first: one comments listing can then spare most history reads
+        quiet.update(_quiet(ctx.port, repository, recent))
+    except Stopped as exc:
+        sweep.result.stopped = str(exc)
+        return sweep.finish(False)
+    except Refused as exc:
+        sweep.result.refused = str(exc)
+        return sweep.finish(False)
+    return sweep.finish(sweep.drive(recent, handle))
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _quiet(port: GitHubPort, repository: str, recent: list[Mapping[str, Any]]) -> set[int]:
+    """The marked items whose last update was Devflow's marking comment, from the repository's comments
+    updated since the earliest of their update times: fewer calls than one history read per item, and
+    not even started when GitHub's Link header says the comments would take as many pages."""
+    events = [from_item(repository, raw) for raw in recent]
+    times = [e.updated_at for e in events if e.updated_at is not None and e.number is not None]
+    if len(times) < 2:
+        return set()
+    query = {"sort": "updated", "direction": "asc", "since": stamp(min(times) - QUIET_SLACK)}
+    first = port.list_comments_page(query, 1)
+    if (first.last_page or 1) >= len(times):
+        return set()
+    listing = Listing(
+        lambda cursor, page: port.list_comments_page({**query, **({"since": cursor} if cursor else {})}, page),
+        "updated_at",
+        ident="id",
+        first=first,
+    )
+    comments: dict[int, list[Activity]] = {}
+    for raw in listing:
+        number, comment = comment_activity(raw)
+        if number is not None:
+            comments.setdefault(number, []).append(comment)
+    return {e.number for e in events if e.number is not None and quiet_since_marking(e, comments.get(e.number, []))}

@@ -154,21 +154,28 @@ class Listing:
         cursor: str | None = None,
         seen: set[int] | None = None,
         end: Callable[[Mapping[str, Any]], bool] | None = None,
+        ident: str = "number",
+        first: Page | None = None,
     ) -> None:
-        self.fetch, self.key, self.cursor, self.end = fetch, key, cursor, end
+        self.fetch, self.key, self.cursor, self.end, self.ident = fetch, key, cursor, end, ident
+        self.first = first  # page 1 when the caller has already read it
         self.seen = seen if seen is not None else set()
         self.total: int | None = None
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
         cursor, page = self.cursor, 1
         while True:
-            got = self.fetch(cursor, page)
+            got = (
+                self.first
+                if self.first is not None and (cursor, page) == (self.cursor, 1)
+                else self.fetch(cursor, page)
+            )
             if self.total is None:
                 self.total = got.total
             for item in got.items:
                 if self.end is not None and self.end(item):
                     return
-                number = item.get("number")
+                number = item.get(self.ident)
                 if isinstance(number, int) and number not in self.seen:
                     self.seen.add(number)
                     yield item

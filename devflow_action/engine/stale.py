@@ -33,6 +33,7 @@ ACTIVITY_KINDS = frozenset(
     }
 )  # fmt: skip
 
+QUIET_SLACK = timedelta(seconds=2)  # an item's update time and the comment that caused it
 Verdict = Literal["mark", "close", "unmark", "wait", "active", "exempt", "skip", "needs_history", "needs_facts"]
 
 
@@ -63,6 +64,19 @@ def label_on(event: Event, label: str) -> str | None:
     return next((name for name in event.labels if name.casefold() == key), None)
 
 
+def quiet_since_marking(event: Event, comments: Sequence[Activity]) -> bool:
+    """Whether the item's last update was Devflow's marking comment (``comments``: the item's recent
+    comments, from one listing of the repository's comments): its update time is that comment's and
+    no comment came after. Nothing happened since the marking, so its history need not be read."""
+    if event.updated_at is None:
+        return False
+    marks = [c.at for c in comments if c.at is not None and MARK_MARKER in c.body]
+    if not marks or abs(event.updated_at - max(marks)) > QUIET_SLACK:
+        return False
+    # any other comment as late as the marking (the same second included) may be a reply: not quiet
+    return not any(c.at is not None and c.at >= max(marks) and MARK_MARKER not in c.body for c in comments)
+
+
 def decide(
     event: Event,
     cfg: StaleConfig,
@@ -72,9 +86,11 @@ def decide(
     self_login: str,
     history: Sequence[Activity] | None = None,
     facts: Facts | None = None,
+    quiet: bool = False,
 ) -> StaleDecision:
     """``label``: the stale label as the repository spells it. ``history``: the item's timeline, when
-    an earlier call answered ``needs_history``; ``facts``: for ``exempt_if``, after ``needs_facts``."""
+    an earlier call answered ``needs_history``; ``facts``: for ``exempt_if``, after ``needs_facts``;
+    ``quiet``: ``quiet_since_marking`` holds, so no history is needed to know nothing happened."""
     if event.state != "open" or event.number is None or event.updated_at is None:
         return StaleDecision("skip", "not an open item")
     if cfg.only_issues and event.kind == "pull_request":
@@ -101,6 +117,8 @@ def decide(
         return exempt
     if closable:
         return StaleDecision("close", f"stale, not updated for {idle} days", _closing(event, cfg, set()))
+    if history is None and quiet:
+        return StaleDecision("wait", "stale; nothing happened since its marking")
     if history is None:
         return StaleDecision("needs_history", "stale and updated since: who updated it?")
     return _from_history(event, cfg, marked, history, now, self_login)

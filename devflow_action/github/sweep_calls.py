@@ -79,6 +79,14 @@ def _activity(entry: Mapping[str, Any]) -> Activity:
     )
 
 
+def comment_activity(item: Mapping[str, Any]) -> tuple[int | None, Activity]:
+    """A comment of the repository's comments listing: the number of its issue, and the comment as an
+    activity dated by its last update."""
+    tail = str(item.get("issue_url") or "").rsplit("/", 1)[-1]
+    entry = {**item, "event": "commented", "created_at": item.get("updated_at") or item.get("created_at")}
+    return (int(tail) if tail.isdigit() else None), _activity(entry)
+
+
 def _label(item: Mapping[str, Any]) -> RepoLabel:
     return RepoLabel(str(item["name"]), str(item.get("color") or ""), item.get("description"))
 
@@ -90,6 +98,16 @@ class SweepCalls:
         """One page of the repository's issues and pull requests (``GET /repos/{o}/{r}/issues``)."""
         got = self.request(
             "GET", "/repos/{owner}/{repo}/issues", query={**query, "per_page": PER_PAGE, "page": page}, expect=list
+        )
+        return _page(got or [], self.api.recv_hdrs)
+
+    def list_comments_page(self: _Client, query: Mapping[str, str], page: int) -> Page:
+        """One page of the repository's issue and pull request comments (``GET .../issues/comments``)."""
+        got = self.request(
+            "GET",
+            "/repos/{owner}/{repo}/issues/comments",
+            query={**query, "per_page": PER_PAGE, "page": page},
+            expect=list,
         )
         return _page(got or [], self.api.recv_hdrs)
 
