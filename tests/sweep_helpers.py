@@ -13,6 +13,7 @@ from devflow_action.config.loader import load_text
 from devflow_action.exits import Exit
 from devflow_action.github.budget import CallBudget
 from devflow_action.github.client import CallLog, GhClient
+from devflow_action.github.retry import Policy
 from devflow_action.sweep_render import exit_code, progress_line
 
 from .ghserver import GitHubTestServer
@@ -35,14 +36,16 @@ def sweep(
     max_calls: int = 5000,
     dry_run: bool = False,
     lines: list[str] | None = None,
+    policy: Policy = FAST,
     **options: Any,
 ) -> tuple[SweepResult, Exit]:
     """One run of a sweep use case; ``days_later`` moves the sweep's clock (not GitHub's) forward."""
     budget = CallBudget(max_calls)
+    client = client_for(server, budget)
+    client.policy = policy
     ctx = RunContext(
-        client_for(server, budget), budget, clock=lambda: datetime.now(UTC) + timedelta(days=days_later),
-        dry_run=dry_run, policy=FAST,
-    )  # fmt: skip
+        client, budget, clock=lambda: datetime.now(UTC) + timedelta(days=days_later), dry_run=dry_run, policy=policy
+    )
     config = load_text(config_text)
     args = (ctx, config) if use_case.__name__ == "sync_labels" else (ctx, config, REPO)
 

@@ -100,6 +100,25 @@ def test_rate_limit_in_the_middle_of_a_search_page_stops_cleanly_and_the_next_ru
     assert labeled(gh_server, "needs-triage") == dict.fromkeys(range(1, 151), 1)
 
 
+def test_the_search_rate_limit_is_waited_out_when_its_minute_is_nearly_over(gh_server: GitHubTestServer) -> None:
+    from dataclasses import replace
+
+    from .integration_helpers import FAST
+
+    backlog(gh_server, 250)
+    gh_server.search_limit.limit = 1  # GitHub allows 30 searches a minute; here one, then a wait
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        gh_server.search_limit.new_window()  # the minute passes
+
+    result, code = sweep(gh_server, triage, RULES, dry_run=True, max_operations=500,
+                         policy=replace(FAST, max_wait=61.0, sleep=sleep))  # fmt: skip
+    assert code == Exit.OK and result.complete and len(result.items) == 250
+    assert len(waits) == 2 and all(0 < w <= 62 for w in waits)  # before the 2nd and the 3rd search
+
+
 def test_a_dry_run_shows_every_plan_and_writes_nothing(gh_server_factory: Callable[..., GitHubTestServer]) -> None:
     gh_server = big_server(gh_server_factory)
     backlog(gh_server, 120)
@@ -167,3 +186,24 @@ def test_a_label_a_rule_creates_gets_its_declared_color(gh_server: GitHubTestSer
     posts = [r.path for r in gh_server.writes]
     assert posts[0] == "/repos/octo-org/octo-repo/labels"  # created once, first, then used
     assert posts.count("/repos/octo-org/octo-repo/labels") == 1
+
+
+def test_a_token_that_cannot_write_stops_the_sweep_at_the_first_refusal(gh_server: GitHubTestServer) -> None:
+    backlog(gh_server, 20)
+    gh_server.read_only = True
+    result, code = sweep(gh_server, triage, RULES)
+    assert (
+        code == Exit.USER and result.refused is not None and "Resource not accessible by integration" in result.refused
+    )
+    assert len(gh_server.writes) == 1 and [i.status for i in result.items] == ["failed"]
+
+
+def test_a_refusal_about_one_item_fails_that_item_and_the_sweep_goes_on(gh_server: GitHubTestServer) -> None:
+    backlog(gh_server, 3)
+    gh_server.state.issues[2].locked = True  # Devflow's bot is no collaborator: it cannot comment there
+    config = RULES + "  - {name: hello, on: issues.opened, then: [{comment: {body: Hi, once: true}}]}\n"
+    result, code = sweep(gh_server, triage, config)
+    assert (
+        code == Exit.USER and result.complete and [i.status for i in result.items] == ["changed", "failed", "changed"]
+    )
+    assert "Unable to create comment because issue is locked" in result.items[1].detail

@@ -73,7 +73,8 @@ def stale(
         return sweep.finish(False)
     # the repository's spelling of the label: GitHub matches names ignoring case
     label = next((e.name for e in existing if e.name.casefold() == cfg.label.casefold()), cfg.label)
-    port = keeping(cast(GitHubPort, Paced(ctx.port, ctx, write_interval)), config, existing)
+    gate = Paced(ctx.port, ctx, write_interval)
+    port = keeping(cast(GitHubPort, gate), config, existing)
     creations = port.creations if isinstance(port, LabelKeeper) else (lambda labels: 0)
     start = window_start(cfg, now)
 
@@ -112,6 +113,7 @@ def stale(
         plan = p.Plan("stale", repository, event.number, d.operations)
         report = Executor(port, event.number, state, ctx.dry_run, None, ctx.policy).run(plan)
         sweep.spend(needed)
+        gate.check(sweep)
         if report.stopped:
             sweep.result.stopped = report.stopped
         return item_result(ref, title, report, ctx.dry_run, detail)

@@ -24,7 +24,9 @@ from .context import RunContext
 T = TypeVar("T")
 Status = Literal["changed", "dry-run", "unchanged", "failed", "left"]
 DEFAULT_MAX_OPERATIONS = 100
-FATAL = (401, 403)  # refusals that would repeat for every item: the sweep stops at the first
+# Refusals that would repeat for every item (bad credentials, a permission the token lacks): the sweep
+# stops at the first. Other 403s are about one item (a locked conversation) and fail only it.
+PERMISSION = "not accessible"  # "Resource not accessible by integration" / "... by personal access token"
 
 
 @dataclass(frozen=True)
@@ -103,19 +105,15 @@ class Sweep:
         if self.progress is not None:
             self.progress(len(self.result.items), self.result.total, item)
 
-    def drive(self, items: Iterable[T], handle: Callable[[T], ItemResult | None]) -> bool:
-        """Feed items to ``handle`` until the listing ends (True), ``handle`` answers None (the rest of
-        the listing is out of scope: also True), or the run stops (False)."""
+    def drive(self, items: Iterable[T], handle: Callable[[T], ItemResult]) -> bool:
+        """Feed items to ``handle`` until the listing ends (True) or the run stops (False)."""
         try:
             for raw in items:
                 if self.limit is not None and len(self.result.items) >= self.limit:
                     self.result.limited = True
                     return False
-                item = handle(raw)
-                if item is None:
-                    return True
-                self.record(item)
-                if self.result.stopped:
+                self.record(handle(raw))
+                if self.result.stopped or self.result.refused:
                     return False
         except Stopped as exc:
             self.result.stopped = str(exc)
@@ -133,8 +131,9 @@ class Sweep:
 
 
 def item_failed(exc: Refused) -> bool:
-    """A refusal about one item (gone, invalid) is that item's failure; 401/403 stop the sweep."""
-    return exc.status not in FATAL
+    """A refusal about one item (gone, locked, invalid) is that item's failure; bad credentials and a
+    missing permission stop the sweep."""
+    return not (exc.status == 401 or (exc.status == 403 and PERMISSION in exc.message.lower()))
 
 
 class Listing:
@@ -249,28 +248,41 @@ WRITES = frozenset(
 
 
 class Paced:
-    """A port that leaves at least ``interval`` seconds between writes, as GitHub asks of clients that
-    make many (its secondary rate limits); a wait that would pass the deadline stops the run instead."""
+    """The sweep's gate for writes. It leaves at least ``interval`` seconds between them, as GitHub asks
+    of clients that make many (its secondary rate limits; a wait that would pass the deadline stops
+    the run instead), and it keeps a refusal for bad credentials or a missing permission (``fatal``):
+    the executor reports a refused write as that item's failure, but such a refusal would repeat for
+    every item, so the sweep stops."""
 
     def __init__(self, inner: GitHubPort, ctx: RunContext, interval: float) -> None:
         self._inner, self._ctx, self._interval = inner, ctx, interval
         self._last: float | None = None
+        self.fatal: Refused | None = None
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
-        if name not in WRITES or self._interval <= 0:
+        if name not in WRITES:
             return attr
 
         def paced(*args: Any, **kwargs: Any) -> Any:
             budget = self._ctx.budget
             now = budget.clock()
-            if self._last is not None and now - self._last < self._interval:
+            if self._interval > 0 and self._last is not None and now - self._last < self._interval:
                 wait = self._interval - (now - self._last)
                 budget.check_time(wait)
                 self._ctx.policy.sleep(wait)
             try:
                 return attr(*args, **kwargs)
+            except Refused as exc:
+                if not item_failed(exc):
+                    self.fatal = exc
+                raise
             finally:
                 self._last = budget.clock()
 
         return paced
+
+    def check(self, sweep: Sweep) -> None:
+        """After an item: a fatal refusal ends the sweep (exit 1, the permission to grant in the message)."""
+        if self.fatal is not None:
+            sweep.result.refused = str(self.fatal)

@@ -74,7 +74,8 @@ def triage(
     if bad:
         raise UsageError(f"the triage query may not use '{bad.group(1)}:' (it is always this repository, oldest first)")
     sweep = Sweep(ctx, "triage", max_operations=max_operations, limit=limit, progress=progress)
-    paced = cast(GitHubPort, Paced(ctx.port, ctx, write_interval))
+    gate = Paced(ctx.port, ctx, write_interval)
+    paced = cast(GitHubPort, gate)
     try:
         known = ctx.port.list_labels() if declares_looks(config) else None
     except Refused as exc:
@@ -109,6 +110,7 @@ def triage(
         executor = Executor(port, event.number, observed.state, ctx.dry_run, RUN_KEY, ctx.policy)
         report = executor.run(plan)
         sweep.spend(needed)
+        gate.check(sweep)
         if report.stopped:
             sweep.result.stopped = report.stopped
         matched = [r.name for r in plan.rules if r.matched]

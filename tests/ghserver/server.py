@@ -76,6 +76,7 @@ class GitHubTestServer:
         self.errors: list[str] = []  # unexpected exceptions inside handlers
         self.requests: list[RequestRecord] = []
         self.rate_limit = rate_limit  # core requests per window (an hour); past it: 403 until the window resets
+        self.read_only = False  # True: the token may read, every write is 403 (a fork PR's GITHUB_TOKEN)
         self.search_limit = SearchLimit()  # /search/* counts apart: 30 a minute (search_limit.py)
         self._lock = threading.RLock()
         self._count = 0
@@ -205,6 +206,8 @@ class GitHubTestServer:
         auth = self._check_auth(op, headers.get("authorization", ""))
         if auth is not None:
             return auth, False, op, params
+        if self.read_only and is_write(method):
+            return Reply(403, error("Resource not accessible by integration", "")), False, op, params
         limited = self._rate_limited(op)
         if limited is not None:
             return limited, False, op, params
