@@ -125,6 +125,14 @@ def test_the_rate_limit_at_the_first_listing_is_a_stop_not_a_failure(tmp_path: P
     assert run.code == 2 and "Stopped with work left: GitHub rate limit exhausted" in run.summary
 
 
+def test_the_deadline_is_a_stop_with_work_left(tmp_path: Path, server: GitHubTestServer) -> None:
+    add_issues(server.state, 5, lambda i: {"created_at": ago(100, -i)})
+    run = run_action(tmp_path, server, "workflow_dispatch", dispatch(), config=RULES, inputs={"deadline": "0.001"},
+                     env=FAST)  # fmt: skip
+    assert run.code == 2 and "Stopped with work left: the run's deadline (0 s) is reached" in run.summary
+    assert server.writes == [] and run.outputs["complete"] == "false"
+
+
 # --- the CLI ---------------------------------------------------------------------------------------
 
 

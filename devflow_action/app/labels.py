@@ -18,7 +18,7 @@ from typing import Any, cast
 from ..config.model import Config, LabelSpec
 from ..engine.labels import LabelChange, diff_labels, used_labels
 from ..events.model import RepoLabel
-from ..github.errors import Refused
+from ..github.errors import Refused, Stopped
 from ..github.port import GitHubPort
 from .context import RunContext
 from .sweep import DEFAULT_MAX_OPERATIONS, ItemResult, Paced, Progress, Sweep, SweepResult, item_failed
@@ -95,9 +95,8 @@ def sync_labels(
     port = cast(GitHubPort, Paced(ctx.port, ctx, write_interval))
     try:
         existing = ctx.port.list_labels()
-    except Refused as exc:
-        sweep.result.refused = str(exc)
-        return sweep.finish(False)
+    except (Stopped, Refused) as exc:
+        return sweep.stops(exc)
     changes = diff_labels(config.labels, existing, prune=config.labels_prune, keep=used_labels(config))
     sweep.result.total = len(changes)
     if not config.labels_prune:

@@ -68,9 +68,8 @@ def stale(
     now = ctx.clock()
     try:
         existing = ctx.port.list_labels()
-    except Refused as exc:
-        sweep.result.refused = str(exc)
-        return sweep.finish(False)
+    except (Stopped, Refused) as exc:
+        return sweep.stops(exc)
     # the repository's spelling of the label: GitHub matches names ignoring case
     label = next((e.name for e in existing if e.name.casefold() == cfg.label.casefold()), cfg.label)
     gate = Paced(ctx.port, ctx, write_interval)
@@ -152,12 +151,8 @@ def stale(
     try:
         recent = list(marked)  # collected first: one comments listing can then spare most history reads
         quiet.update(_quiet(ctx.port, repository, recent))
-    except Stopped as exc:
-        sweep.result.stopped = str(exc)
-        return sweep.finish(False)
-    except Refused as exc:
-        sweep.result.refused = str(exc)
-        return sweep.finish(False)
+    except (Stopped, Refused) as exc:
+        return sweep.stops(exc)
     return sweep.finish(sweep.drive(recent, handle))
 
 

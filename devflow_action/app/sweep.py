@@ -105,6 +105,14 @@ class Sweep:
         if self.progress is not None:
             self.progress(len(self.result.items), self.result.total, item)
 
+    def stops(self, exc: Stopped | Refused) -> SweepResult:
+        """A read before the items (the repository's labels, a listing) failed: nothing was done."""
+        if isinstance(exc, Stopped):
+            self.result.stopped = str(exc)
+        else:
+            self.result.refused = str(exc)
+        return self.finish(False)
+
     def drive(self, items: Iterable[T], handle: Callable[[T], ItemResult]) -> bool:
         """Feed items to ``handle`` until the listing ends (True) or the run stops (False)."""
         try:

@@ -22,7 +22,7 @@ from ..engine import evaluate, has_work, required_facts
 from ..events.model import Event
 from ..events.normalize import from_item
 from ..exits import UsageError
-from ..github.errors import Refused
+from ..github.errors import Refused, Stopped
 from ..github.executor import Executor
 from ..github.facts import collect
 from ..github.port import GitHubPort
@@ -78,9 +78,8 @@ def triage(
     paced = cast(GitHubPort, gate)
     try:
         known = ctx.port.list_labels() if declares_looks(config) else None
-    except Refused as exc:
-        sweep.result.refused = str(exc)
-        return sweep.finish(False)
+    except (Stopped, Refused) as exc:
+        return sweep.stops(exc)
     port = keeping(paced, config, known)
     creations = port.creations if isinstance(port, LabelKeeper) else (lambda labels: 0)
     now = ctx.clock()
