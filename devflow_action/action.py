@@ -31,12 +31,13 @@ from .github.retry import Policy
 from .handler import guarded
 from .redact import register_secret
 from .report import plan_markdown, plan_text
+from .sweep_render import SWEEP_COMMANDS, SWEEP_MAX_CALLS, action_sweeps, is_sweep
 from .workflow import append_summary, commands_stopped, escape_log, input_bool, input_value, set_outputs
 
 if TYPE_CHECKING:
     from .state.guard import Guarded
 
-COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
+COMMANDS = ("auto", "validate", *SWEEP_COMMANDS)  # the digest arrives with the feature that builds it
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
 DEFAULT_BACKOFF = Policy.initial  # seconds before the first retry; doubled at each attempt
@@ -122,7 +123,10 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     repository = _required(env, "GITHUB_REPOSITORY")
     api_url = env.get("GITHUB_API_URL", "https://api.github.com")
     workspace = Path(env.get("GITHUB_WORKSPACE", "."))
-    max_calls = int(_number(env, "DEVFLOW_MAX_CALLS", DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS"))
+    sweeping = is_sweep(command, event_name)  # sweeps (sweep_render.py) list many items: a larger default
+    max_calls = int(
+        _number(env, "DEVFLOW_MAX_CALLS", SWEEP_MAX_CALLS if sweeping else DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS")
+    )
     deadline = _number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
     attempt = int(_number(env, "GITHUB_RUN_ATTEMPT", 1, what="GITHUB_RUN_ATTEMPT"))
     backoff = _number(env, "DEVFLOW_RETRY_BACKOFF", DEFAULT_BACKOFF, what="DEVFLOW_RETRY_BACKOFF")
@@ -158,6 +162,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             print(f"Devflow: {escape_log(config_path)} is valid ({len(config.rules)} rules)", file=out)
             append_summary(f"## Devflow\n\n{markdown_code(config_path)} is valid ({len(config.rules)} rules).", env)
             return Exit.OK
+        if sweeping:
+            return action_sweeps(ctx, config, command, event_name, repository, env, out)
         if event_name not in RULE_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "

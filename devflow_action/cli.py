@@ -21,6 +21,7 @@ from .diagnostics import ConfigError, render
 from .engine.offline import InputError, check_event, plan_offline
 from .exits import Exit
 from .handler import guarded
+from .sweep_render import SWEEP_COMMANDS, add_cli_commands, cli_sweep
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG = Exit.OK, Exit.USER, Exit.USER, Exit.BUG
 
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--repo", help="events: only this repository (owner/name)")
     state.add_argument("--limit", type=int, default=20, help="events: how many, newest first (default 20)")
     state.add_argument("--format", choices=("text", "json"), default="text")
+    add_cli_commands(sub)  # triage, stale, sync-labels: sweep_render.py
     return parser
 
 
@@ -142,7 +144,12 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "state": cmd_state}
+COMMANDS = {
+    "validate": cmd_validate,
+    "plan": cmd_plan,
+    "state": cmd_state,
+    **dict.fromkeys(SWEEP_COMMANDS, cli_sweep),
+}
 
 
 def _report(code: Exit, message: str) -> None:

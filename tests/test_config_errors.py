@@ -196,7 +196,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "unknown_template",
         R + "    then:\n      - comment: {template: welcom}\n",
         [
-            ".devflow.yml:6:18: rules[0].then[0].comment: unknown template 'welcom' (did you mean 'welcome'?); known: welcome",
+            ".devflow.yml:6:18: rules[0].then[0].comment: unknown template 'welcom' (did you mean 'welcome'?); known: stale, stale-close, welcome",
         ],
     ),
     (
@@ -263,7 +263,7 @@ CASES: list[tuple[str, str, list[str]]] = [
             ".devflow.yml:3:16: labels.bug.color: invalid value 'zzzzzz': use six hex digits like d73a4a",
             ".devflow.yml:7:27: rules[0].if.title.matches: invalid regular expression: unterminated character set at position 0",
             ".devflow.yml:8:13: rules[0].then[0]: unknown action 'lable' (did you mean 'label'?)",
-            ".devflow.yml:11:22: rules[1].then[0].comment: unknown template 'nope'; known: welcome",
+            ".devflow.yml:11:22: rules[1].then[0].comment: unknown template 'nope'; known: stale, stale-close, welcome",
         ],
     ),
     (
@@ -289,10 +289,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     (
         "unbuilt_section_warning_with_error",
-        "version: 1\nstale: {after_days: 0}\n",
+        "version: 1\ndigest: {window_days: 0}\n",
         [
-            ".devflow.yml:2:1: warning: stale: the 'stale' section is accepted but not built in this release yet; it has no effect",
-            ".devflow.yml:2:21: stale.after_days: must be at least 1",
+            ".devflow.yml:2:1: warning: digest: the 'digest' section is accepted but not built in this release yet; it has no effect",
+            ".devflow.yml:2:23: digest.window_days: must be at least 1",
         ],
     ),
     (

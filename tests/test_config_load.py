@@ -100,11 +100,11 @@ def test_no_label_warning_when_no_label_set_is_declared() -> None:
 
 def test_unbuilt_sections_are_accepted_with_a_warning_each() -> None:
     config = load_text(
-        "version: 1\nstale: {label: stale, after_days: 60}\ndigest: {window_days: 7}\n"
+        "version: 1\nonboarding: {checklist: []}\ndigest: {window_days: 7}\n"
         "automerge: {method: squash, if: {labels: {has: automerge}}}\n"
     )
     assert [w.text() for w in config.warnings] == [
-        ".devflow.yml:2:1: warning: stale: the 'stale' section is accepted but not built in this release yet; "
+        ".devflow.yml:2:1: warning: onboarding: the 'onboarding' section is accepted but not built in this release yet; "
         "it has no effect",
         ".devflow.yml:3:1: warning: digest: the 'digest' section is accepted but not built in this release yet; "
         "it has no effect",

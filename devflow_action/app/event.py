@@ -13,6 +13,7 @@ from ..github.executor import Executor, Report
 from ..github.facts import Observed, collect
 from ..plan import Plan
 from .context import RunContext
+from .labels import keeping
 from .record import ledger_for, record
 
 FRESH_FOR = timedelta(minutes=5)  # an event older than this may be stale: read the item before writing
@@ -59,8 +60,10 @@ def _handle(ctx: RunContext, config: Config, event: Event, fresh: bool | None) -
             return Result(plan, Report(stopped=f"stopped before planning: {exc}"), None)
         return Result(plan, Report(refused=f"GitHub refused a read before planning: {exc}"), None)
     plan = evaluate(event, config, observed.facts)
+    # a label the plan creates gets the color and description `labels:` declares (app/labels.py)
+    port = keeping(ctx.port, config)
     executor = Executor(
-        ctx.port,
+        port,
         event.number,
         observed.state,
         ctx.dry_run,

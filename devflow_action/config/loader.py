@@ -15,10 +15,11 @@ from ..diagnostics import ConfigError, Diagnostic
 from ..language.actions import ACTIONS, CompileContext, CompiledAction
 from ..language.conditions import CONDITIONS, Leaf
 from ..language.patterns import PatternError, compile_globs
-from ..language.templates import BUILTIN_TEMPLATES, compile_template
+from ..language.templates import BUILTIN_TEMPLATES, Template, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
+from ..suggest import did_you_mean
 from . import reading, yamlpos
-from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig
+from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig, StaleConfig
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
 from .yamlpos import Document, Path, format_path
@@ -115,6 +116,7 @@ class _Loader:
         if isinstance(data.get("orchestration"), dict) and clean(("orchestration",)):
             raw = data["orchestration"]
             orchestration = Orchestration(raw.get("url_env"), bool(raw.get("state_required", False)))
+        stale = self._stale(data["stale"] or {}, templates, clean) if "stale" in data and clean(("stale",)) else None
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -125,6 +127,8 @@ class _Loader:
                 )
         if labels is not None:
             declared = {spec.name for spec in labels}
+            if stale is not None and stale.label.casefold() not in {n.casefold() for n in declared}:
+                self.at(("stale", "label"), f"label '{stale.label}' is not declared under `labels`", "warning")
             for rule in rules:
                 i = names[rule.name]
                 for j, action in enumerate(rule.actions):
@@ -144,6 +148,8 @@ class _Loader:
             labels=labels,
             size=size,
             orchestration=orchestration,
+            stale=stale,
+            labels_prune=bool(data.get("labels_prune", False)),
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,
@@ -152,9 +158,76 @@ class _Loader:
     def _labels(self, raw: dict[str, Any] | None) -> tuple[LabelSpec, ...] | None:
         if raw is None:
             return None
-        return tuple(
-            LabelSpec(name, (spec or {}).get("color", "").lower() or None, (spec or {}).get("description"))
+        specs = tuple(
+            LabelSpec(
+                name,
+                (spec or {}).get("color", "").lower() or None,
+                (spec or {}).get("description"),
+                tuple((spec or {}).get("aliases", ())),
+            )
             for name, spec in raw.items()
+        )
+        # GitHub matches label names ignoring case: two spellings of one name are one label.
+        owner: dict[str, str] = {}
+        for spec in specs:
+            key = spec.name.casefold()
+            if key in owner:
+                self.at(
+                    ("labels", spec.name),
+                    f"label '{spec.name}' is also declared as '{owner[key]}' (GitHub ignores case)",
+                    key=True,
+                )
+            owner.setdefault(key, spec.name)
+        for spec in specs:
+            for i, alias in enumerate(spec.aliases):
+                other = owner.get(alias.casefold())
+                if other is not None:
+                    what = "the label itself" if other == spec.name else f"a declared label ('{other}')"
+                    self.at(("labels", spec.name, "aliases", i), f"alias '{alias}' is {what}")
+                    continue
+                owner[alias.casefold()] = spec.name
+        return specs
+
+    def _stale(
+        self, raw: dict[str, Any], templates: dict[str, str], clean: Callable[[Path], bool]
+    ) -> StaleConfig | None:
+        path: Path = ("stale",)
+        ok = True
+        if raw.get("only_issues") and raw.get("only_prs"):
+            self.at((*path, "only_prs"), "`only_issues` and `only_prs` exclude each other: keep one")
+            ok = False
+        comments: dict[str, Template | None] = {}
+        for key, default in (("comment", "stale"), ("close_comment", "stale-close")):
+            name = raw.get(key, default)
+            if name is False:
+                comments[key] = None
+            elif name not in templates:
+                hint = did_you_mean(name, templates) or f"; known: {', '.join(sorted(templates))}"
+                self.at((*path, key), f"unknown template '{name}'{hint}")
+                ok = False
+            else:
+                comments[key] = compile_template(templates[name])
+        exempt_if = None
+        if isinstance(raw.get("exempt_if"), dict):
+            exempt_if = self._condition(raw["exempt_if"], (*path, "exempt_if"), clean)
+            ok = ok and exempt_if is not None
+        if not ok:
+            return None
+        return StaleConfig(
+            label=raw.get("label", "stale"),
+            after_days=raw.get("after_days", 60),
+            close_after_days=raw.get("close_after_days"),
+            close_reason=raw.get("close_reason", "not_planned"),
+            comment=comments["comment"],
+            close_comment=comments["close_comment"],
+            exempt_labels=tuple(raw.get("exempt_labels", ())),
+            exempt_assignees=bool(raw.get("exempt_assignees", False)),
+            exempt_milestones=bool(raw.get("exempt_milestones", False)),
+            exempt_draft=bool(raw.get("exempt_draft", False)),
+            exempt_if=exempt_if,
+            only_issues=bool(raw.get("only_issues", False)),
+            only_prs=bool(raw.get("only_prs", False)),
+            operations_per_run=raw.get("operations_per_run"),
         )
 
     def _rule(

@@ -9,6 +9,7 @@ from ..diagnostics import Diagnostic
 from ..events.model import Event
 from ..language.actions import CompiledAction
 from ..language.patterns import Globs
+from ..language.templates import Template
 from ..language.tree import Node
 
 
@@ -17,6 +18,7 @@ class LabelSpec:
     name: str
     color: str | None = None
     description: str | None = None
+    aliases: tuple[str, ...] = ()  # older names: `sync-labels` renames one of them instead of creating
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,34 @@ class Orchestration:
 
 
 @dataclass(frozen=True)
+class StaleConfig:
+    """The `stale` section: mark inactive open items, close them later, unmark them when people return."""
+
+    label: str = "stale"
+    after_days: int = 60
+    close_after_days: int | None = None  # None: mark only, never close
+    close_reason: str = "not_planned"
+    comment: Template | None = None  # posted when marking (None: no comment)
+    close_comment: Template | None = None  # posted when closing
+    exempt_labels: tuple[str, ...] = ()
+    exempt_assignees: bool = False
+    exempt_milestones: bool = False
+    exempt_draft: bool = False
+    exempt_if: Node | None = None
+    only_issues: bool = False
+    only_prs: bool = False
+    operations_per_run: int | None = None  # writes per run; None: the command's default
+
+
+@dataclass(frozen=True)
 class Config:
     version: int
     rules: tuple[Rule, ...] = ()
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
     orchestration: Orchestration | None = None
+    stale: StaleConfig | None = None
+    labels_prune: bool = False  # `sync-labels` deletes labels the config does not list
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"

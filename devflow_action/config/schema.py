@@ -19,7 +19,7 @@ SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "automerge", "notify")
+UNBUILT_SECTIONS = ("onboarding", "digest", "automerge", "notify")
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -100,6 +100,11 @@ def build_schema() -> Schema:
                 "x-hint": "use six hex digits like d73a4a",
             },
             "description": {"type": "string", "maxLength": 100, "description": "Shown on GitHub (≤ 100 chars)."},
+            "aliases": _strings(
+                "Older names of this label: `sync-labels` renames the first one that exists instead of "
+                "creating a second label.",
+                minItems=1,
+            ),
         },
     )
     globs = {"type": "array", "items": {"type": "string"}}
@@ -139,25 +144,47 @@ def build_schema() -> Schema:
             }
         },
     )
+    comment_choice = {
+        "anyOf": [{"type": "string", "minLength": 1}, {"const": False}],
+    }
     stale = _obj(
-        "Mark inactive issues and pull requests stale, then close them.",
+        "Mark inactive open issues and pull requests stale, close them later, unmark them when people return.",
         {
-            "label": {"type": "string", "description": "Label marking stale items."},
+            "label": {"type": "string", "minLength": 1, "description": "Label marking stale items (default stale)."},
             "after_days": {
                 "type": "integer",
                 "minimum": 1,
-                "description": "Days without activity before stale.",
+                "description": "Days without activity before an item is marked stale (default 60).",
             },
             "close_after_days": {
                 "type": "integer",
                 "minimum": 0,
-                "description": "Days stale before closing.",
+                "description": "Days an item stays stale before it is closed (omit to never close).",
             },
-            "exempt_labels": _strings("Items with any of these labels are never stale."),
+            "close_reason": {
+                "enum": ["completed", "not_planned"],
+                "description": "Why stale issues are closed (default not_planned).",
+            },
+            "comment": {
+                **comment_choice,
+                "description": "Template posted when marking (default: the built-in `stale`), or false for none.",
+            },
+            "close_comment": {
+                **comment_choice,
+                "description": "Template posted when closing (default: the built-in `stale-close`), or false.",
+            },
+            "exempt_labels": _strings("Items with any of these labels are never marked or closed."),
             "exempt_assignees": {"type": "boolean", "description": "Items with an assignee are exempt."},
             "exempt_milestones": {"type": "boolean", "description": "Items with a milestone are exempt."},
             "exempt_draft": {"type": "boolean", "description": "Draft pull requests are exempt."},
-            "operations_per_run": {"type": "integer", "minimum": 1, "description": "Write budget per run."},
+            "exempt_if": {"description": "Items matching these conditions are exempt.", "$ref": "#/$defs/condition"},
+            "only_issues": {"type": "boolean", "description": "Sweep issues only, not pull requests."},
+            "only_prs": {"type": "boolean", "description": "Sweep pull requests only, not issues."},
+            "operations_per_run": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Writes per run (default 100); the `max-operations` input overrides it.",
+            },
         },
     )
     digest = _obj(
@@ -227,6 +254,10 @@ def build_schema() -> Schema:
             "description": "Labels Devflow manages: name → {color, description}.",
             "type": "object",
             "additionalProperties": {"anyOf": [{"type": "null"}, label]},
+        },
+        "labels_prune": {
+            "type": "boolean",
+            "description": "`sync-labels` deletes repository labels the config does not use (default false).",
         },
         "templates": {
             "description": "Comment templates: name → text with {{ variables }}.",

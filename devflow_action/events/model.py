@@ -92,6 +92,27 @@ class FileChange:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """One entry of an item's timeline, reduced to what the stale sweep reads (``engine.stale``)."""
+
+    kind: str  # GitHub's timeline event: commented, committed, labeled, reviewed, ...
+    actor: str = ""
+    bot: bool = False
+    at: datetime | None = None
+    label: str = ""  # labeled / unlabeled: the label's name
+    body: str = ""  # commented: the comment's text
+
+
+@dataclass(frozen=True)
+class RepoLabel:
+    """A label as it exists in the repository (``sync-labels`` compares these with the config)."""
+
+    name: str
+    color: str = ""
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Facts:
     """Data beyond the payload, fetched before evaluation (None: not known). The engine does no I/O."""
 

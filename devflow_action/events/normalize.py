@@ -125,7 +125,9 @@ def _common(event: Event, item: dict[str, Any]) -> dict[str, Any]:
 
 def _from_issue(event: Event, issue: dict[str, Any]) -> Event:
     kind = "pull_request" if isinstance(issue.get("pull_request"), dict) else "issue"
-    return _replace(event, kind=kind, **_common(event, issue))
+    # Issue-shaped pull requests (the issues list, search results) carry `draft` too.
+    draft = issue.get("draft") if kind == "pull_request" and isinstance(issue.get("draft"), bool) else None
+    return _replace(event, kind=kind, draft=draft, **_common(event, issue))
 
 
 def _from_pull(event: Event, pull: dict[str, Any]) -> Event:

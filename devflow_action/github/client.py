@@ -25,6 +25,7 @@ from .budget import CallBudget
 from .errors import MalformedAnswer, Refused
 from .port import IssueState
 from .retry import Malformed, Policy, call
+from .sweep_calls import SweepCalls
 from .transport import RequestClock, bound
 
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -56,7 +57,7 @@ class CallLog:
         return self.budget.written
 
 
-class GhClient:
+class GhClient(SweepCalls):  # sweeps' listings, history and labels: sweep_calls.py
     def __init__(
         self,
         repository: str,

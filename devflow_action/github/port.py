@@ -3,11 +3,11 @@ outside ``devflow_action.github`` talks to GitHub."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..events.model import Event, FileChange
+from ..events.model import Activity, Event, FileChange, RepoLabel
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,17 @@ class IssueState:
         )
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing or a search: the items as the REST API returns them (``from_item`` reads
+    them), whether another page follows, and what the API says about the whole."""
+
+    items: tuple[Mapping[str, Any], ...]
+    more: bool
+    total: int | None = None  # search: total_count
+    last_page: int | None = None  # from the Link header's rel="last", when there is one
+
+
 class GitHubPort(Protocol):
     # reads
     def get_issue(self, number: int) -> IssueState: ...
@@ -59,3 +70,17 @@ class GitHubPort(Protocol):
     def request_reviewers(self, number: int, reviewers: Sequence[str], team_reviewers: Sequence[str]) -> None: ...
     def update_issue(self, number: int, fields: dict[str, object]) -> None: ...
     def lock(self, number: int, reason: str | None) -> None: ...
+
+    # sweeps: listings one page at a time (the sweep owns the cursor), history, repository labels
+    def list_issues_page(self, query: Mapping[str, str], page: int) -> Page: ...
+    def list_comments_page(self, query: Mapping[str, str], page: int) -> Page: ...  # the repository's
+    def search_issues_page(self, q: str, sort: str, order: str, page: int) -> Page: ...
+    def get_item(self, number: int) -> Mapping[str, Any]: ...
+    def timeline(self, number: int) -> list[Activity]: ...
+    def list_labels(self) -> list[RepoLabel]: ...
+    def create_label(self, name: str, color: str | None, description: str | None) -> None: ...
+    def update_label(
+        self, name: str, *, new_name: str | None = None, color: str | None = None, description: str | None = None
+    ) -> None: ...
+    def delete_label(self, name: str) -> None: ...
+    def add_labels_detailed(self, number: int, labels: Sequence[str]) -> list[RepoLabel]: ...

@@ -38,6 +38,15 @@ BUILTIN_TEMPLATES: dict[str, str] = {
         "Thanks for opening your first {{ kind }} here, @{{ author }}! A maintainer will look at it soon. "
         "While you wait, please read CONTRIBUTING.md: it explains how we review and what we need from you."
     ),
+    # The stale sweep's comments (`stale.comment`, `stale.close_comment`); `templates:` may redefine them.
+    "stale": (
+        "This {{ kind }} has had no activity for a while, so it is now marked stale. "
+        "Comment or push a change to keep it open; otherwise it will be closed."
+    ),
+    "stale-close": (
+        "Closing this {{ kind }}: it stayed stale with no activity. Comment if it still matters and a "
+        "maintainer can reopen it."
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)

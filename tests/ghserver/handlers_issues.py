@@ -10,6 +10,7 @@ from .search import SearchError, search
 from .state import Issue, Milestone, parse_time
 
 LABELS_DOC = "/issues/labels"
+SEARCH_CAP = 1000
 
 
 def _names(items: Any) -> list[str]:
@@ -391,7 +392,10 @@ def search_issues(ctx: Ctx) -> Reply:
         found = search(ctx.state, ctx.params["q"], ctx.params.get("sort"), ctx.params.get("order", "desc"))
     except SearchError as exc:
         raise Unsupported(f"search: {exc}") from None
-    chunk, headers = ctx.paginate(found)
+    # GitHub serves the first 1,000 results of any search; total_count still counts them all
+    if (int(ctx.params.get("page", 1)) - 1) * int(ctx.params.get("per_page", 30)) >= SEARCH_CAP:
+        raise validation_failed("Only the first 1000 search results are available", "/search/search#about-search")
+    chunk, headers = ctx.paginate(found[:SEARCH_CAP])
     body = {
         "total_count": len(found),
         "incomplete_results": False,

@@ -20,10 +20,8 @@ def get_repo(ctx: Ctx) -> Reply:
 def rate_limit(ctx: Ctx) -> Reply:
     core = ctx.extra["rate"]
     idle = {**core, "used": 0, "remaining": core["limit"]}
-    body = {
-        "resources": {"core": core, "search": {**idle, "limit": 30, "remaining": 30}, "graphql": idle},
-        "rate": core,
-    }
+    search = ctx.extra.get("search", {**idle, "limit": 30, "remaining": 30})
+    body = {"resources": {"core": core, "search": search, "graphql": idle}, "rate": core}
     return Reply(200, body)
 
 

@@ -6,6 +6,7 @@ point at https://github.com like the real thing.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -65,6 +66,12 @@ class CoreRenderer:
     def __init__(self, state: State, base_url: str) -> None:
         self.state = state
         self.api = base_url.rstrip("/")
+        self._comment_counts: Counter[int] | None = None  # per request: a page of 100 issues counts once
+
+    def comment_count(self, number: int) -> int:
+        if self._comment_counts is None:
+            self._comment_counts = Counter(c.issue_number for c in self.state.comments.values())
+        return self._comment_counts[number]
 
     @property
     def repo_api(self) -> str:
@@ -225,7 +232,7 @@ class CoreRenderer:
             "milestone": self.milestone(issue),
             "locked": issue.locked,
             "active_lock_reason": issue.active_lock_reason,
-            "comments": len(self.state.issue_comments(issue.number)),
+            "comments": self.comment_count(issue.number),
             "closed_at": ts(issue.closed_at),
             "created_at": ts(issue.created_at),
             "updated_at": ts(issue.updated_at),

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from . import handlers_access, handlers_issues, handlers_repo  # noqa: F401  (register routes)
 from .api import HANDLERS, Ctx, HttpError, Reply, Unsupported, is_write
 from .render import Renderer, error
+from .search_limit import SearchLimit
 from .spec import Contract, Operation, load_contract
 from .state import State
 
@@ -74,7 +75,9 @@ class GitHubTestServer:
         self.response_problems: list[str] = []  # server answers that break the contract (server bugs)
         self.errors: list[str] = []  # unexpected exceptions inside handlers
         self.requests: list[RequestRecord] = []
-        self.rate_limit = rate_limit
+        self.rate_limit = rate_limit  # core requests per window (an hour); past it: 403 until the window resets
+        self.read_only = False  # True: the token may read, every write is 403 (a fork PR's GITHUB_TOKEN)
+        self.search_limit = SearchLimit()  # /search/* counts apart: 30 a minute (search_limit.py)
         self._lock = threading.RLock()
         self._count = 0
         self.reset_rate_limit()
@@ -203,6 +206,8 @@ class GitHubTestServer:
         auth = self._check_auth(op, headers.get("authorization", ""))
         if auth is not None:
             return auth, False, op, params
+        if self.read_only and is_write(method):
+            return Reply(403, error("Resource not accessible by integration", "")), False, op, params
         limited = self._rate_limited(op)
         if limited is not None:
             return limited, False, op, params
@@ -226,10 +231,15 @@ class GitHubTestServer:
         with self._lock:
             if op.operation_id == "rate-limit/get":
                 return None  # GitHub does not count these calls
+            if op.operation_id.startswith("search/"):
+                return None if self.search_limit.take() else self._search_limited()
             if self._limited_until is not None and now >= self._limited_until:
                 self._used, self._limited_until = 0, None
+                self._window_reset = now + 3600
             if f.rate_limit_after is not None and self._used >= f.rate_limit_after and self._limited_until is None:
                 self._limited_until = now + f.rate_limit_reset_in
+            if self._used >= self.rate_limit and self._limited_until is None:
+                self._limited_until = self._window_reset  # the hour's requests are spent
             if self._limited_until is None:
                 self._used += 1
                 return None
@@ -244,6 +254,11 @@ class GitHubTestServer:
         message = f"API rate limit exceeded for user ID {uid}."
         return Reply(403, error(message, f"{RATE_DOC}#about-the-primary-rate-limit"))
 
+    def _search_limited(self) -> Reply:
+        uid = self.state.user_id(self.state.actor)
+        message = f"API rate limit exceeded for user ID {uid}."
+        return Reply(403, error(message, f"{RATE_DOC}#about-secondary-rate-limits"))
+
     def _run(self, op: Operation, params: dict[str, Any], body: Any, target: str) -> Reply:
         handler = HANDLERS.get(op.operation_id)
         path, _, query = target.partition("?")
@@ -257,7 +272,7 @@ class GitHubTestServer:
         ):
             return Reply(404, error("Not Found", "", status="404"))
         ctx = Ctx(self.state, Renderer(self.state, self.url), params, body, self.url, path, query)
-        ctx.extra = {"rate": self.rate_snapshot(), "token": self.token}
+        ctx.extra = {"rate": self.rate_snapshot(), "search": self.search_limit.snapshot(), "token": self.token}
         with self._lock:
             try:
                 return handler(ctx)
@@ -292,7 +307,8 @@ class GitHubTestServer:
             }
 
     def _headers(self, index: int, reply: Reply, op: Operation | None) -> dict[str, str]:
-        rate = self.rate_snapshot()
+        search = op is not None and op.operation_id.startswith("search/")
+        rate = self.search_limit.snapshot() if search else self.rate_snapshot()
         out = {"content-type": "application/json; charset=utf-8"}  # on 204s too: harmless, uniform
         out.update(
             {

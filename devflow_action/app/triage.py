@@ -1,0 +1,145 @@
+"""Use case: manual triage. The rules run over the items a search selects (default ``is:open no:label``,
+always scoped to the repository) or over a list of numbers, each as if its ``opened`` event had
+just arrived.
+
+Resuming needs no store: the cursor is GitHub's own state. An item whose plan adds a label leaves an
+``no:label`` search at once; any other item, once done, plans no write any more (labels present,
+``once`` comments found by their markers, other comments by a marker keyed ``triage`` rather than by
+the run). So every run searches from the oldest match, passes over the done items for the price of
+their share of a search page, and goes on where the last run stopped. Calls: one search per 100
+items, the facts the rules declare, one read of the item when a rule may comment (the search index
+can lag behind a comment just posted), and the writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, cast
+
+from ..config.model import Config
+from ..engine import evaluate, has_work, required_facts
+from ..events.model import Event
+from ..events.normalize import from_item
+from ..exits import UsageError
+from ..github.errors import Refused, Stopped
+from ..github.executor import Executor
+from ..github.facts import collect
+from ..github.port import GitHubPort
+from .context import RunContext
+from .labels import LabelKeeper, declares_looks, keeping
+from .sweep import (
+    DEFAULT_MAX_OPERATIONS,
+    ItemResult,
+    Listing,
+    Paced,
+    Progress,
+    Sweep,
+    SweepResult,
+    item_failed,
+    item_result,
+    writes_needed,
+)
+
+DEFAULT_QUERY = "is:open no:label"
+RUN_KEY = "triage"  # keys the markers of non-`once` comments: a later triage finds them, never repeats them
+_NUMBERS = re.compile(r"^\s*#?\d+(?:[\s,]+#?\d+)*\s*$")
+_FORBIDDEN = re.compile(r"(?:^|\s)-?(repo|org|user|sort):", re.I)
+
+
+def parse_numbers(query: str) -> list[int] | None:
+    """``"12, 15 #20"`` → [12, 15, 20]; None when the query is a search."""
+    if not _NUMBERS.match(query):
+        return None
+    return list(dict.fromkeys(int(n) for n in re.findall(r"\d+", query)))
+
+
+def may_comment(config: Config, event: Event) -> bool:
+    return any(a.name == "comment" for r in config.rules if r.triggered_by(event) for a in r.actions)
+
+
+def triage(
+    ctx: RunContext,
+    config: Config,
+    repository: str,
+    *,
+    query: str | None = None,
+    max_operations: int = DEFAULT_MAX_OPERATIONS,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    write_interval: float = 0.0,
+) -> SweepResult:
+    q = (query or "").strip() or DEFAULT_QUERY
+    bad = _FORBIDDEN.search(q)
+    if bad:
+        raise UsageError(f"the triage query may not use '{bad.group(1)}:' (it is always this repository, oldest first)")
+    sweep = Sweep(ctx, "triage", max_operations=max_operations, limit=limit, progress=progress)
+    gate = Paced(ctx.port, ctx, write_interval)
+    paced = cast(GitHubPort, gate)
+    try:
+        known = ctx.port.list_labels() if declares_looks(config) else None
+    except (Stopped, Refused) as exc:
+        return sweep.stops(exc)
+    port = keeping(paced, config, known)
+    creations = port.creations if isinstance(port, LabelKeeper) else (lambda labels: 0)
+    now = ctx.clock()
+
+    def handle(raw: Mapping[str, Any]) -> ItemResult:
+        event = from_item(repository, raw)
+        ref, title = f"#{event.number}", event.title
+        if event.number is None or not has_work(config, event):
+            return ItemResult(ref, title, detail=f"no rule runs on {event.key}")
+        try:
+            observed = collect(
+                event,
+                required_facts(config, event),
+                port,
+                fresh=not may_comment(config, event),
+                now=now,
+                self_login=ctx.self_login,
+            )
+        except Refused as exc:
+            if not item_failed(exc):
+                raise
+            return ItemResult(ref, title, status="failed", detail=str(exc))
+        plan = evaluate(event, config, observed.facts)
+        needed = writes_needed(plan.operations, observed.state, creations)
+        if not sweep.fits(needed):
+            return sweep.cap_reached(ref, title, needed)
+        executor = Executor(port, event.number, observed.state, ctx.dry_run, RUN_KEY, ctx.policy)
+        report = executor.run(plan)
+        sweep.spend(needed)
+        gate.check(sweep)
+        if report.stopped:
+            sweep.result.stopped = report.stopped
+        matched = [r.name for r in plan.rules if r.matched]
+        return item_result(ref, title, report, ctx.dry_run, "rules: " + ", ".join(matched) if matched else "")
+
+    def handle_number(number: int) -> ItemResult:
+        try:
+            raw = ctx.port.get_item(number)
+        except Refused as exc:
+            if not item_failed(exc):
+                raise
+            return ItemResult(f"#{number}", status="failed", detail=str(exc))
+        return handle(raw)
+
+    numbers = parse_numbers(q)
+    if numbers is not None:
+        sweep.result.total = len(numbers)
+        return sweep.finish(sweep.drive(numbers, handle_number))
+    listing = Listing(
+        lambda cursor, page: ctx.port.search_issues_page(
+            f"{q} created:>={cursor}" if cursor else q, "created", "asc", page
+        ),
+        "created_at",
+    )
+
+    def counted(items: Listing) -> Any:
+        for item in items:
+            if sweep.result.total is None:
+                sweep.result.total = items.total
+            yield item
+
+    complete = sweep.drive(counted(listing), handle)
+    return sweep.finish(complete)
