@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from . import digest_command
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
@@ -29,7 +30,7 @@ from .redact import register_secret
 from .report import plan_markdown, plan_text
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
 
-COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
+COMMANDS = ("auto", "validate", "digest")  # triage, stale, sync-labels arrive with the features that build them
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
 
@@ -117,6 +118,10 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             print(f"Devflow: {escape_data(config_path)} is valid ({len(config.rules)} rules)", file=out)
             append_summary(f"## Devflow\n\n`{escape_markdown(config_path)}` is valid ({len(config.rules)} rules).", env)
             return Exit.OK
+        if command == "digest" or (command == "auto" and event_name == "schedule" and config.digest is not None):
+            return digest_command.action(
+                config, repository, token, env, out, budget, dry_run=dry_run, run_key=ctx.run_key
+            )
         if event_name not in RULE_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "

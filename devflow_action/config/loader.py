@@ -18,6 +18,7 @@ from ..language.patterns import PatternError, compile_globs
 from ..language.templates import BUILTIN_TEMPLATES, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from . import reading, yamlpos
+from .digest import parse_digest, parse_notify, post_problem
 from .model import Config, LabelSpec, Rule, SizeConfig
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
@@ -111,6 +112,10 @@ class _Loader:
             names.setdefault(rule.name, i)
             rules.append(rule)
         size = self._size(data["size"]) if "size" in data and clean(("size",)) else None
+        if clean(("digest",)) and (problem := post_problem((data.get("digest") or {}).get("post"))):
+            self.at(("digest", "post"), problem)
+        digest = parse_digest(data["digest"] or {}) if "digest" in data and clean(("digest",)) else None
+        notify = parse_notify(data["notify"] or {}) if "notify" in data and clean(("notify",)) else None
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -139,6 +144,8 @@ class _Loader:
             rules=tuple(rules),
             labels=labels,
             size=size,
+            digest=digest,
+            notify=notify,
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,

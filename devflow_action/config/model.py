@@ -10,6 +10,7 @@ from ..events.model import Event
 from ..language.actions import CompiledAction
 from ..language.patterns import Globs
 from ..language.tree import Node
+from .digest import DigestConfig, NotifyConfig
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Config:
     rules: tuple[Rule, ...] = ()
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
+    digest: DigestConfig | None = None
+    notify: NotifyConfig | None = None
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"
