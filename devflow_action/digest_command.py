@@ -5,7 +5,8 @@ and the CLI (`devflow digest --repo owner/name`). Thin: environment -> clients -
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import TextIO
 
 from .app.context import RunContext
@@ -44,6 +45,7 @@ def make(
     window_days: int | None = None,
     policy: Policy | None = None,
     run_key: str | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> DigestResult:
     policy = policy or Policy()
     api_url = env.get("GITHUB_API_URL", "https://api.github.com")
@@ -52,6 +54,8 @@ def make(
         GraphQLClient(token, graphql_url(env), policy=policy, budget=budget) as gql,
     ):
         ctx = RunContext(port=rest, budget=budget, run_key=run_key, dry_run=dry_run, policy=policy)
+        if clock is not None:
+            ctx.clock = clock
         return run_digest(
             ctx, gql, config, repository, window_days=window_days, notifier=from_config(config.notify, env)
         )
