@@ -58,7 +58,7 @@ def test_committed_schema_names_every_registered_condition_and_action() -> None:
 @pytest.mark.parametrize("path", EXAMPLE_CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_bundled_configs_load_without_warnings_and_satisfy_the_schema(path: Path) -> None:
     config = load_file(path)
-    assert config.rules
+    assert config.rules or config.digest  # every example does something
     assert [w.text() for w in config.warnings] == []
     data = yaml.safe_load(path.read_text(encoding="utf-8").replace("\n    on:", "\n    'on':"))
     jsonschema.validate(data, build_schema())

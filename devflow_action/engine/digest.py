@@ -26,9 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..config.digest import SECTIONS
+
 # GitHub's associations for people with a role on the repository: write access or above, with the
 # limits docs/digest.md explains (an organisation member with read access is MEMBER too).
 MAINTAINERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+SECTIONS_ALL = SECTIONS  # every section, in the default order
 # Response-time buckets for the chart: upper bounds in hours.
 BUCKETS = ((1, "< 1 h"), (4, "1–4 h"), (24, "4–24 h"), (72, "1–3 d"), (168, "3–7 d"), (math.inf, "> 7 d"))
 
