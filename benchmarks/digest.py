@@ -78,7 +78,10 @@ def measure(items: int) -> list[str]:
 
 
 def main() -> None:
-    print("| scenario | API calls (writes) | GraphQL points | wall time, 50 ms a call | target ceil(N/100)+3 | items counted |")
+    print(
+        "| scenario | API calls (writes) | GraphQL points | wall time, 50 ms a call | target ceil(N/100)+3 "
+        "| items counted |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for items in (1000, 5000):
         for row in measure(items):

@@ -17,6 +17,7 @@ from . import digest_command
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
+from .config.model import Config
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
 from .events.catalog import RULE_TRIGGERS
 from .events.normalize import PayloadError, normalize
@@ -26,6 +27,8 @@ from .github.client import GhClient
 from .github.executor import Report
 from .github.facts import DEFAULT_SELF_LOGIN
 from .handler import guarded
+from .notify import Notice
+from .notify import from_config as notifier
 from .redact import register_secret
 from .report import plan_markdown, plan_text
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
@@ -136,6 +139,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     _log(result, calls, writes, dry_run, out)
     append_summary(_summary(result, calls, writes, dry_run), env)
     set_outputs(_outputs(result, result.report, writes), env)
+    if not dry_run:
+        _notify(config, repository, result.report, env, out)
     if result.report.stopped:
         print(f"::error::Devflow stopped with work left: {escape_data(result.report.stopped)}; "
               "re-run the job to apply the rest", file=out)  # fmt: skip
@@ -147,6 +152,19 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         print("::error::GitHub refused some operations (see above)", file=out)
         return Exit.USER
     return Exit.OK
+
+
+def _notify(config: Config, repository: str, report: Report, env: Mapping[str, str], out: TextIO) -> None:
+    """The `notify` section's `stopped` and `refused` notices for a rules run; a failing sink warns."""
+    refused = report.refused or ("GitHub refused some operations" if report.count("failed") else None)
+    if report.stopped:
+        notice = Notice("stopped", f"Devflow stopped with work left on {repository}", report.stopped)
+    elif refused:
+        notice = Notice("refused", f"GitHub refused Devflow's operations on {repository}", refused)
+    else:
+        return
+    for warning in notifier(config.notify, env).send(notice).warnings:
+        print(f"::warning::Devflow: notification failed: {escape_data(warning)}", file=out)
 
 
 def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], out: TextIO) -> int:

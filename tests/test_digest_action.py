@@ -168,3 +168,22 @@ def test_devflow_digest_stopped_by_a_rate_limit_exits_2(tmp_path: Path, server: 
     proc = cli(server, "--repo", "octo-org/octo-repo", cwd=tmp_path)
     assert proc.returncode == 2 and "stopped with work left: GitHub rate limit exhausted" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_rules_run_stopped_by_the_rate_limit_sends_the_stopped_notice(tmp_path: Path, gh_server_factory: Any,
+                                                                        hook: Hook) -> None:  # noqa: F811  # fmt: skip
+    from .test_action_e2e import CONFIG as RULES
+    from .test_action_e2e import TOKEN as E2E_TOKEN
+    from .test_action_e2e import fresh, load_payload, run_action
+
+    server: GitHubTestServer = gh_server_factory(token=E2E_TOKEN)
+    payload = fresh(load_payload("issues.opened"))
+    server.state.seed_from_payload(payload)
+    server.faults.rate_limit_after = 0
+    server.faults.rate_limit_reset_in = 3600
+    config = RULES + "notify:\n  slack:\n    webhook_env: SLACK_WEBHOOK_URL\n    on: [stopped, refused]\n"
+    run = run_action(tmp_path, server, "issues", payload, config=config, env={"SLACK_WEBHOOK_URL": hook.url})
+    assert run.code == 2
+    ((_, _, body),) = hook.received
+    assert body["text"].startswith("*Devflow stopped with work left on Codertocat/Hello-World*\nGitHub rate limit")
+    assert HOOK_SECRET not in run.stdout + run.summary

@@ -33,8 +33,9 @@ def _on() -> Schema:
         "type": "array",
         "minItems": 1,
         "items": {"enum": list(NOTICES)},
-        "description": "What to send: `digest` (the digest), `stopped` (a run stopped with work left), "
-        "`refused` (GitHub refused operations), `dead_letter` (reserved for the orchestration service).",
+        "description": "What to send: `digest` (the digest), `stopped` (a run, the digest's or the rules', "
+        "stopped with work left), `refused` (GitHub refused a run's reads or operations), `dead_letter` "
+        "(reserved for the orchestration service).",
     }
 
 

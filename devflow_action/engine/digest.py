@@ -33,7 +33,7 @@ from ..config.digest import SECTIONS
 MAINTAINERS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 SECTIONS_ALL = SECTIONS  # every section, in the default order
 # Response-time buckets for the chart: upper bounds in hours.
-BUCKETS = ((1, "< 1 h"), (4, "1–4 h"), (24, "4–24 h"), (72, "1–3 d"), (168, "3–7 d"), (math.inf, "> 7 d"))
+BUCKETS = ((1, "under 1 h"), (4, "1–4 h"), (24, "4–24 h"), (72, "1–3 d"), (168, "3–7 d"), (math.inf, "over 7 d"))
 
 
 @dataclass(frozen=True)
