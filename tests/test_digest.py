@@ -168,9 +168,7 @@ def test_a_graphql_rate_limit_stops_the_digest_with_nothing_posted(week: GitHubT
     week.faults.rate_limit_after = 1  # the page query passes, the history query is rate limited
     week.faults.rate_limit_reset_in = 3600
     result, _ = run(week)
-    assert result.stopped == "GitHub rate limit exhausted; it resets in 3600 s" or (
-        result.stopped is not None and result.stopped.startswith("GitHub rate limit exhausted")
-    )
+    assert result.stopped is not None and result.stopped.startswith("GitHub rate limit exhausted; it resets in")
     assert result.digest is None and digests(week) == [] and week.writes == []
 
 
@@ -202,18 +200,18 @@ def test_every_item_is_read_at_one_call_per_hundred_issues_and_hundred_pull_requ
     st = gh_server.state
     st.now = lambda: NOW
     when = NOW - timedelta(days=2)
-    for n in range(250):
+    for n in range(150):
         st.add_issue(f"issue {n}", f"user{n % 40}", created_at=when, updated_at=when)
     for n in range(120):
         st.add_pull(f"pull {n}", f"user{n % 40}", created_at=when, updated_at=when)
-    for n in range(30):  # older pull requests: the read stops at the first one
+    for n in range(200):  # older pull requests: the read stops at the first page that reaches them
         old = NOW - timedelta(days=40)
         st.add_pull(f"old {n}", "olduser", created_at=old, updated_at=old)
     result, budget = run(gh_server, "version: 1\n", dry_run=True)
-    assert result.digest is not None and result.digest.items == 370
-    assert (result.digest.counts.issues_opened, result.digest.counts.prs_opened) == (250, 120)
-    assert [r.operation for r in gh_server.graphql_log] == ["DigestPage"] * 3 + ["DigestHistory"]
-    assert budget.calls == 4
+    assert result.digest is not None and result.digest.items == 270
+    assert (result.digest.counts.issues_opened, result.digest.counts.prs_opened) == (150, 120)
+    assert [r.operation for r in gh_server.graphql_log] == ["DigestPage"] * 2 + ["DigestHistory"]
+    assert budget.calls == 3
 
 
 def test_a_query_github_would_reject_is_a_recorded_violation(gh_server: GitHubTestServer) -> None:

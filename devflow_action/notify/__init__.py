@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..config.digest import NotifyConfig
-from ..redact import one_line, redact
+from ..redact import one_line, redact, register_secret
 
 # What a sink may raise when it cannot deliver: the network, TLS, SMTP, HTTP, a missing secret.
 DELIVERY_ERRORS = (OSError, http.client.HTTPException, ValueError, UnicodeError)
@@ -70,8 +70,6 @@ def secret(env: Mapping[str, str], name: str | None, what: str) -> str | None:
     value = env.get(name, "")
     if not value:
         raise MissingSecret(f"the environment variable {name} ({what}) is not set")
-    from ..redact import register_secret
-
     register_secret(value)
     return value
 
