@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from . import digest_command
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
@@ -29,6 +30,8 @@ from .github.executor import Report
 from .github.facts import DEFAULT_SELF_LOGIN
 from .github.retry import Policy
 from .handler import guarded
+from .notify import Notice
+from .notify import from_config as notifier
 from .redact import register_secret
 from .report import plan_markdown, plan_text
 from .sweep_render import SWEEP_COMMANDS, SWEEP_MAX_CALLS, action_sweeps, is_sweep
@@ -37,7 +40,7 @@ from .workflow import append_summary, commands_stopped, escape_log, input_bool, 
 if TYPE_CHECKING:
     from .state.guard import Guarded
 
-COMMANDS = ("auto", "validate", *SWEEP_COMMANDS)  # the digest arrives with the feature that builds it
+COMMANDS = ("auto", "validate", *SWEEP_COMMANDS, "digest")
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
 DEFAULT_BACKOFF = Policy.initial  # seconds before the first retry; doubled at each attempt
@@ -162,8 +165,17 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             print(f"Devflow: {escape_log(config_path)} is valid ({len(config.rules)} rules)", file=out)
             append_summary(f"## Devflow\n\n{markdown_code(config_path)} is valid ({len(config.rules)} rules).", env)
             return Exit.OK
-        if sweeping:
-            return action_sweeps(ctx, config, command, event_name, repository, env, out)
+        scheduled_digest = command == "auto" and event_name == "schedule" and config.digest is not None
+        if command == "digest" or scheduled_digest or sweeping:
+            # on `schedule`, every scheduled section the config has: the sweeps (stale), then the digest
+            code = Exit.OK
+            if sweeping and not (scheduled_digest and config.stale is None):
+                code = Exit(action_sweeps(ctx, config, command, event_name, repository, env, out))
+            if command == "digest" or scheduled_digest:
+                done = digest_command.action(config, repository, token, env, out, budget, dry_run=dry_run,
+                                             run_key=ctx.run_key)  # fmt: skip
+                code = max(code, Exit(done)) if code != Exit.USER else code
+            return code
         if event_name not in RULE_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "
@@ -186,6 +198,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     lost = failure_text(state) if state is not None else None
     if lost and state is not None:
         print(f"::{'error' if state_required_failed(state) else 'warning'}::Devflow: {escape_data(lost)}", file=out)
+    if not dry_run:
+        _notify(config, repository, result.report, env, out)
     if result.report.stopped:
         print(f"::error::Devflow stopped with work left: {escape_data(result.report.stopped)}; "
               "re-run the job to apply the rest", file=out)  # fmt: skip
@@ -199,6 +213,19 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         print("::error::GitHub refused some operations (see above)", file=out)
         return Exit.USER
     return Exit.OK
+
+
+def _notify(config: Config, repository: str, report: Report, env: Mapping[str, str], out: TextIO) -> None:
+    """The `notify` section's `stopped` and `refused` notices for a rules run; a failing sink warns."""
+    refused = report.refused or ("GitHub refused some operations" if report.count("failed") else None)
+    if report.stopped:
+        notice = Notice("stopped", f"Devflow stopped with work left on {repository}", report.stopped)
+    elif refused:
+        notice = Notice("refused", f"GitHub refused Devflow's operations on {repository}", refused)
+    else:
+        return
+    for warning in notifier(config.notify, env).send(notice).warnings:
+        print(f"::warning::Devflow: notification failed: {escape_data(warning)}", file=out)
 
 
 def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], out: TextIO) -> int:

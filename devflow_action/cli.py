@@ -57,7 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--limit", type=int, default=20, help="events: how many, newest first (default 20)")
     state.add_argument("--format", choices=("text", "json"), default="text")
     add_cli_commands(sub)  # triage, stale, sync-labels: sweep_render.py
+
+    digest = sub.add_parser("digest", help="the contributor digest of a repository, read through GitHub's GraphQL API")
+    digest.add_argument("--repo", required=True, type=_repository, help="owner/name")
+    digest.add_argument("--config", help="config file (default: .devflow.yml when it exists, else the defaults)")
+    digest.add_argument("--dry-run", action="store_true", help="read and print; post and notify nothing")
+    digest.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    digest.add_argument("--window-days", type=_positive, help="days covered (default: digest.window_days, or 7)")
+    digest.add_argument("--max-calls", type=_positive, default=500, help="API call budget (default 500)")
     return parser
+
+
+def _repository(text: str) -> str:
+    owner, slash, name = text.partition("/")
+    if not (owner and slash and name) or "/" in name or " " in text:
+        raise argparse.ArgumentTypeError(f"expected owner/name, got {text!r}")
+    return text
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -131,6 +156,28 @@ def _input_failed(exc: InputError) -> int:
     return EXIT_INVALID
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    import os
+
+    from . import digest_command
+    from .config.model import Config
+    from .exits import UsageError
+    from .redact import register_secret
+
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not token:
+        raise UsageError("GITHUB_TOKEN is not set: GitHub's GraphQL API needs a token (`gh auth token` gives one)")
+    register_secret(token)
+    path = args.config or DEFAULT_PATH
+    try:
+        config = load_file(path) if args.config or Path(path).exists() else Config(version=1)
+    except ConfigError as exc:
+        print(render(exc.diagnostics, "text"), file=sys.stderr)
+        return EXIT_INVALID
+    return digest_command.cli(config, args.repo, token, os.environ, sys.stdout, sys.stderr, dry_run=args.dry_run,
+                              fmt=args.format, window_days=args.window_days, max_calls=args.max_calls)  # fmt: skip
+
+
 def cmd_state(args: argparse.Namespace) -> int:
     from .app import state_admin
 
@@ -149,6 +196,7 @@ COMMANDS = {
     "plan": cmd_plan,
     "state": cmd_state,
     **dict.fromkeys(SWEEP_COMMANDS, cli_sweep),
+    "digest": cmd_digest,
 }
 
 

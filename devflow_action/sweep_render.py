@@ -222,7 +222,8 @@ def action_sweeps(
 ) -> int:
     names = sweeps_for(command, event_name, config)
     if not names:
-        note = f"nothing to do on '{event_name}': the configuration has no scheduled section ({', '.join(SCHEDULED)})"
+        sections = ", ".join([*SCHEDULED, "digest"])
+        note = f"nothing to do on '{event_name}': the configuration has no scheduled section ({sections})"
         print(f"::notice::Devflow: {escape_data(note)}", file=out)
         append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
         set_outputs(outputs([], 0), env)

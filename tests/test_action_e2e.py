@@ -265,8 +265,8 @@ def test_validate_command(tmp_path: Path, server: GitHubTestServer) -> None:
 
 
 def test_unknown_command_is_a_usage_error(tmp_path: Path, server: GitHubTestServer) -> None:
-    run = run_action(tmp_path, server, "issues", load_payload("issues.opened"), inputs={"command": "digest"})
-    assert run.code == 1 and "unknown command 'digest'" in run.stdout
+    run = run_action(tmp_path, server, "issues", load_payload("issues.opened"), inputs={"command": "publish"})
+    assert run.code == 1 and "unknown command 'publish'" in run.stdout
 
 
 def test_without_a_checkout_the_config_comes_from_the_default_branch(tmp_path: Path, server: GitHubTestServer) -> None:

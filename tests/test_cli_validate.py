@@ -21,11 +21,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_valid_config_exits_0_and_prints_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(
-        tmp_path, "version: 1\ndigest: {window_days: 7}\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n"
+        tmp_path,
+        "version: 1\nautomerge: {method: squash}\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n",
     )
     assert main(["validate", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert f"{path}:2:1: warning: digest:" in out
+    assert f"{path}:2:1: warning: automerge:" in out
     assert "valid (1 rules, 1 warning(s))" in err
 
 

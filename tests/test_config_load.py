@@ -58,7 +58,7 @@ def test_committed_schema_names_every_registered_condition_and_action() -> None:
 @pytest.mark.parametrize("path", EXAMPLE_CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_bundled_configs_load_without_warnings_and_satisfy_the_schema(path: Path) -> None:
     config = load_file(path)
-    assert config.rules
+    assert config.rules or config.digest  # every example does something
     assert [w.text() for w in config.warnings] == []
     data = yaml.safe_load(path.read_text(encoding="utf-8").replace("\n    on:", "\n    'on':"))
     jsonschema.validate(data, build_schema())
@@ -106,11 +106,40 @@ def test_unbuilt_sections_are_accepted_with_a_warning_each() -> None:
     assert [w.text() for w in config.warnings] == [
         ".devflow.yml:2:1: warning: onboarding: the 'onboarding' section is accepted but not built in this release yet; "
         "it has no effect",
-        ".devflow.yml:3:1: warning: digest: the 'digest' section is accepted but not built in this release yet; "
-        "it has no effect",
         ".devflow.yml:4:1: warning: automerge: the 'automerge' section is accepted but not built in this release yet; "
         "it has no effect",
     ]
+
+
+def test_digest_and_notify_sections_load_into_their_models_without_a_warning() -> None:
+    config = load_text(
+        "version: 1\ndigest: {window_days: 14, sections: [metrics], post: {discussion_category: Digests}}\n"
+        "notify:\n  email: {smtp_host: smtp.example.org, from: a@example.org, to: [b@example.org], on: [stopped]}\n"
+    )
+    assert config.warnings == ()
+    assert config.digest is not None and config.digest.window_days == 14 and config.digest.sections == ("metrics",)
+    assert config.digest.post is not None and config.digest.post.discussion_category == "Digests"
+    assert config.notify is not None and config.notify.email is not None
+    assert (config.notify.email.smtp_port, config.notify.email.to, config.notify.email.on) == (
+        587,
+        ("b@example.org",),
+        ("stopped",),
+    )
+
+
+def test_digest_posted_to_an_issue_and_a_discussion_at_once_is_a_located_error() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_text("version: 1\ndigest:\n  post: {issue_title: D, discussion_category: C}\n")
+    assert [d.text() for d in info.value.errors] == [
+        ".devflow.yml:3:9: digest.post: post to an issue (`issue_title`) or to a discussion "
+        "(`discussion_category`), not both"
+    ]
+
+
+def test_a_secret_written_into_the_file_instead_of_its_variable_name_is_an_error() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_text("version: 1\nnotify:\n  slack: {webhook_env: 'https://hooks.slack.com/services/T0/B0/x'}\n")
+    assert "name an environment variable" in info.value.errors[0].message
 
 
 def test_missing_file_names_the_path_looked_at(tmp_path: Path) -> None:

@@ -226,6 +226,7 @@ def test_engine_imports_no_io_module() -> None:
     code = (
         "import sys\n"
         "import devflow_action.engine, devflow_action.config.loader, devflow_action.events.normalize, devflow_action.engine.offline\n"
+        "import devflow_action.engine.digest, devflow_action.engine.digest_render\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'ghapi', 'fastcore', 'psycopg', 'redis', 'socket', "
         "'http', 'httpx', 'httpx2', 'urllib3', 'requests', 'subprocess', 'ssl', 'asyncio', 'devflow_action.github'} "
         "or m in {'urllib.request', 'devflow_action.github'})\n"

@@ -147,6 +147,12 @@ def _items(sub: Any, value: Any, schema: Schema, root: Schema) -> bool:
     return all(_valid(sub, item, root) for item in value)
 
 
+def _unique(flag: Any, value: Any, schema: Schema, root: Schema) -> bool:
+    if not flag or not isinstance(value, list):
+        return True
+    return not any(_same(a, b) for i, a in enumerate(value) for b in value[i + 1 :])
+
+
 def _any_of(branches: list[Any], value: Any, schema: Schema, root: Schema) -> bool:
     return any(_valid(branch, value, root) for branch in branches)
 
@@ -171,6 +177,8 @@ _KEYWORDS: dict[str, Callable[[Any, Any, Schema, Schema], bool]] = {
     "const": lambda expected, v, s, r: _same(v, expected),
     "pattern": _pattern_ok,
     "minimum": lambda bound, v, s, r: not _number(v) or v >= bound,
+    "maximum": lambda bound, v, s, r: not _number(v) or v <= bound,
+    "uniqueItems": _unique,
     "minLength": lambda n, v, s, r: not isinstance(v, str) or len(v) >= n,
     "maxLength": lambda n, v, s, r: not isinstance(v, str) or len(v) <= n,
     "minItems": lambda n, v, s, r: not isinstance(v, list) or len(v) >= n,

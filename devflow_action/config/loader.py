@@ -19,6 +19,7 @@ from ..language.templates import BUILTIN_TEMPLATES, Template, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from ..suggest import did_you_mean
 from . import reading, yamlpos
+from .digest import parse_digest, parse_notify, post_problem
 from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig, StaleConfig
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
@@ -117,6 +118,10 @@ class _Loader:
             raw = data["orchestration"]
             orchestration = Orchestration(raw.get("url_env"), bool(raw.get("state_required", False)))
         stale = self._stale(data["stale"] or {}, templates, clean) if "stale" in data and clean(("stale",)) else None
+        if clean(("digest",)) and (problem := post_problem((data.get("digest") or {}).get("post"))):
+            self.at(("digest", "post"), problem)
+        digest = parse_digest(data["digest"] or {}) if "digest" in data and clean(("digest",)) else None
+        notify = parse_notify(data["notify"] or {}) if "notify" in data and clean(("notify",)) else None
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -150,6 +155,8 @@ class _Loader:
             orchestration=orchestration,
             stale=stale,
             labels_prune=bool(data.get("labels_prune", False)),
+            digest=digest,
+            notify=notify,
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,

@@ -11,6 +11,7 @@ from ..language.actions import CompiledAction
 from ..language.patterns import Globs
 from ..language.templates import Template
 from ..language.tree import Node
+from .digest import DigestConfig, NotifyConfig
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Config:
     orchestration: Orchestration | None = None
     stale: StaleConfig | None = None
     labels_prune: bool = False  # `sync-labels` deletes labels the config does not list
+    digest: DigestConfig | None = None
+    notify: NotifyConfig | None = None
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"

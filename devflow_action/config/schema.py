@@ -13,13 +13,14 @@ from typing import Any
 from ..events.catalog import EVENT_KEYS
 from ..language.actions import ACTIONS
 from ..language.conditions import CONDITIONS
+from .digest import digest_schema, notify_schema
 
 SUPPORTED_VERSION = 1
 SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("onboarding", "digest", "automerge", "notify")
+UNBUILT_SECTIONS = ("onboarding", "automerge")
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -187,18 +188,7 @@ def build_schema() -> Schema:
             },
         },
     )
-    digest = _obj(
-        "Scheduled digest of contributor activity.",
-        {
-            "window_days": {"type": "integer", "minimum": 1, "description": "Days covered."},
-            "post": _obj("Where to post.", {"issue_title": {"type": "string", "description": "Issue to post in."}}),
-            "sections": {
-                "type": "array",
-                "items": {"enum": ["new_contributors", "unanswered", "awaiting_review", "stale", "metrics"]},
-                "description": "Sections, in order.",
-            },
-        },
-    )
+    digest = digest_schema()
     automerge = _obj(
         "Merge pull requests that meet conditions.",
         {
@@ -206,22 +196,7 @@ def build_schema() -> Schema:
             "method": {"enum": ["merge", "squash", "rebase"], "description": "Merge method."},
         },
     )
-    notify = _obj(
-        "Notifications.",
-        {
-            "slack": _obj(
-                "Slack incoming webhook.",
-                {
-                    "webhook_env": {"type": "string", "description": "Variable holding the webhook URL."},
-                    "on": {
-                        "type": "array",
-                        "items": {"enum": ["digest", "dead_letter"]},
-                        "description": "When.",
-                    },
-                },
-            )
-        },
-    )
+    notify = notify_schema()
     orchestration = _obj(
         "Optional state (docs/state.md): where to record events, rule results and the idempotency ledger.",
         {

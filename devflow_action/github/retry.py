@@ -41,6 +41,8 @@ __all__ = [
     "RateLimited",
     "Refused",
     "Stopped",
+    "Throttled",
+    "Transient",
     "Unavailable",
     "call",
     "classify",
@@ -65,6 +67,21 @@ class Policy:
 class Malformed(Exception):
     """Raised by the client when a 2xx answer is not what the API describes (retried, then
     ``MalformedAnswer``)."""
+
+
+class Throttled(Exception):
+    """A rate limit GitHub reports inside a 2xx answer (GraphQL's ``RATE_LIMITED`` error): waited out
+    like a 403/429 when its reset is near, otherwise ``RateLimited``."""
+
+    def __init__(self, seconds: float, secondary: bool = False) -> None:
+        super().__init__(f"rate limited for {seconds:.0f} s")
+        self.seconds = seconds
+        self.secondary = secondary
+
+
+class Transient(Exception):
+    """A failure on GitHub's side reported inside a 2xx answer (a GraphQL query that timed out there):
+    retried, then ``Unavailable``. The message is GitHub's, already cut and redacted."""
 
 
 def github_message(response: httpx2.Response) -> str:
@@ -103,6 +120,8 @@ def rate_limit_wait(response: httpx2.Response, clock: Callable[[], float]) -> fl
 
 
 def classify(exc: BaseException, policy: Policy) -> Verdict:
+    if isinstance(exc, Throttled):
+        return "wait" if exc.seconds <= policy.max_wait else "stop"
     if isinstance(exc, httpx2.HTTPStatusError):
         status = exc.response.status_code
         if status >= 500:
@@ -111,7 +130,7 @@ def classify(exc: BaseException, policy: Policy) -> Verdict:
         if wait is not None:
             return "wait" if wait <= policy.max_wait else "stop"
         return "fail"
-    if isinstance(exc, httpx2.TransportError | Malformed):  # connection refused/reset, timeouts, garbage
+    if isinstance(exc, httpx2.TransportError | Malformed | Transient):  # connection refused/reset, timeouts, garbage
         return "retry"
     return "fail"
 
@@ -127,6 +146,10 @@ def translate(exc: BaseException, policy: Policy) -> GitHubError:
     """The Devflow error for what is left of a failure once the policy has given up."""
     if isinstance(exc, GitHubError):
         return exc
+    if isinstance(exc, Throttled):
+        return RateLimited(exc.seconds, secondary=exc.secondary)
+    if isinstance(exc, Transient):
+        return Unavailable(f"GitHub failed to answer ({exc}) after {policy.attempts} attempts")
     if isinstance(exc, httpx2.HTTPStatusError):
         response = exc.response
         status = response.status_code
@@ -162,6 +185,10 @@ def call(
 
     def wait(state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, Throttled):
+            if budget is not None:
+                budget.check_time(exc.seconds + 1.0)
+            return exc.seconds + 1.0
         if isinstance(exc, httpx2.HTTPStatusError):
             limit = rate_limit_wait(exc.response, policy.clock)
             if limit is not None:
@@ -194,5 +221,5 @@ def call(
     )
     try:
         return retrying(fn)
-    except (httpx2.HTTPError, Malformed) as exc:
+    except (httpx2.HTTPError, Malformed, Throttled, Transient) as exc:
         raise translate(exc, policy) from None

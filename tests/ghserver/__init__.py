@@ -8,9 +8,10 @@
     server.faults = Faults(fail_every=5)         # or latency / fail_at / rate_limit_after / ...
     server.stop()
 
-Every request is checked against GitHub's REST API description (the whole OpenAPI file of the pinned
-@octokit/openapi package, see spec.py); violations land in `server.violations` and fail the test at
-fixture teardown (`check_server`).
+Every REST request is checked against GitHub's REST API description (the whole OpenAPI file of the
+pinned @octokit/openapi package, see spec.py), and `POST /graphql` answers GraphQL from the same
+state, every query checked against GitHub's published schema (graphql.py); violations land in
+`server.violations` and fail the test at fixture teardown (`check_server`).
 """
 
 from .fixtures import RECORDING_PORT, check_server

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from . import handlers_access, handlers_issues, handlers_repo  # noqa: F401  (register routes)
 from .api import HANDLERS, Ctx, HttpError, Reply, Unsupported, is_write
+from .graphql import GraphQLEndpoint
 from .render import Renderer, error
 from .search_limit import SearchLimit
 from .spec import Contract, Operation, load_contract
@@ -87,6 +88,7 @@ class GitHubTestServer:
         self._thread: threading.Thread | None = None
         self._clients: list[Any] = []
         self.connections = 0  # TCP connections accepted (keep-alive clients use one)
+        self.graphql = GraphQLEndpoint(self)  # POST /graphql (graphql.py)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> GitHubTestServer:
@@ -134,7 +136,13 @@ class GitHubTestServer:
     # -- assertions helpers ------------------------------------------------------------------------
     @property
     def writes(self) -> list[RequestRecord]:
-        return [r for r in self.requests if is_write(r.method)]
+        """REST writes and GraphQL mutations (a GraphQL query is a POST, and a read)."""
+        mutations = {id(r) for r in self.requests if r.path == "/graphql" and not _mutation(r.body)}
+        return [r for r in self.requests if is_write(r.method) and id(r) not in mutations]
+
+    @property
+    def graphql_log(self) -> list[Any]:
+        return self.graphql.log
 
     def reset_rate_limit(self) -> None:
         """Start a new rate-limit window: used = 0, not limited, reset one hour from now."""
@@ -169,6 +177,8 @@ class GitHubTestServer:
                 body = json.loads(raw_body)
             except ValueError:
                 body, json_ok = raw_body.decode("utf-8", "replace"), False
+        if method == "POST" and target.partition("?")[0] == "/graphql":
+            return self._graphql(index, headers, body)
         reply, apply_fault, op, params = self._preflight(index, method, target, headers, body, json_ok)
         if reply is None and op is not None:
             reply = self._run(op, params, body, target)
@@ -216,6 +226,17 @@ class GitHubTestServer:
         if faulted and not (f.apply_then_fail and is_write(method)):
             return _bad_gateway(), False, op, params
         return None, faulted, op, params
+
+    def _graphql(self, index: int, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], bytes]:
+        status, answer, extra = self.graphql.handle(index, headers, body)
+        with self._lock:
+            self.requests.append(RequestRecord("POST", "/graphql", body, status))
+            out_headers = self._headers(index, Reply(status, answer, extra), None)
+        return status, out_headers, json.dumps(answer, separators=(",", ":")).encode()
+
+    def graphql_rate_limited(self) -> Reply | None:
+        """Counts one GraphQL call against the rate limit; the REST reply when it is exhausted."""
+        return self._rate_limited(_GRAPHQL_OPERATION)
 
     def _check_auth(self, op: Operation, header: str) -> Reply | None:
         scheme, _, token = header.partition(" ")
@@ -323,6 +344,18 @@ class GitHubTestServer:
         )
         out.update(reply.headers)
         return out
+
+
+class _GraphQLOperation:
+    operation_id = "graphql"
+
+
+_GRAPHQL_OPERATION: Any = _GraphQLOperation()
+
+
+def _mutation(body: Any) -> bool:
+    query = body.get("query") if isinstance(body, dict) else None
+    return isinstance(query, str) and query.lstrip().startswith("mutation")
 
 
 def _bad_gateway() -> Reply:

@@ -144,6 +144,21 @@ class CheckRun:
 
 
 @dataclass
+class Discussion:
+    """A discussion (GraphQL only): its own number space here, GitHub shares the issues' one."""
+
+    number: int
+    title: str
+    body: str
+    user: str
+    category_id: str
+    created_at: datetime
+    updated_at: datetime
+    id: int = 0
+    closed: bool = False
+
+
+@dataclass
 class Issue:
     number: int
     title: str
@@ -197,6 +212,8 @@ class State:
         self.collaborators: dict[str, str] = {}  # login -> admin/maintain/write/triage/read
         self.associations: dict[str, str] = {}  # login -> author_association for new writes
         self.user_ids: dict[str, int] = {}
+        self.discussions: dict[int, Discussion] = {}
+        self.discussion_categories: dict[str, str] = {}  # node id -> name
         self._ids = itertools.count(1001)
 
     # -- ids and users -----------------------------------------------------------------------------
