@@ -76,6 +76,11 @@ class FakeGitHub:
         self._call("list_comments")
         return list(self.comments)
 
+    def list_comments(self, number: int) -> list[tuple[int, str, str]]:
+        """Every comment as written by Devflow's identity; ids count from 1."""
+        self._call("list_comments")
+        return [(i, "github-actions[bot]", body) for i, body in enumerate(self.comments, 1)]
+
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
         self._call("list_reviews")
         return []
@@ -92,6 +97,12 @@ class FakeGitHub:
         self._call("get_file")
         return None
 
+    def get_pull(self, number: int) -> dict[str, object]:
+        raise NotImplementedError("the fake has no pull request objects: use the GitHub test server")
+
+    def list_pulls_for_head(self, head: str) -> list[dict[str, object]]:
+        raise NotImplementedError("the fake has no pull request objects: use the GitHub test server")
+
     def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
         self._call("add_labels", True)
         self.labels += [label for label in labels if label not in self.labels]
@@ -107,6 +118,11 @@ class FakeGitHub:
     def create_comment(self, number: int, body: str) -> None:
         self._call("create_comment", True)
         self.comments.append(body)
+        self._maybe_fail_after()
+
+    def update_comment(self, comment_id: int, body: str) -> None:
+        self._call("update_comment", True)
+        self.comments[comment_id - 1] = body
         self._maybe_fail_after()
 
     def add_assignees(self, number: int, assignees: Sequence[str]) -> None:

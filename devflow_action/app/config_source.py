@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..config.extends import Reader
 from ..config.loader import load_bytes, load_file
 from ..config.model import Config
-from ..config.reading import CREATE_HINT
+from ..config.reading import CREATE_HINT, local_reader
 from ..diagnostics import ConfigError, Diagnostic
 from ..events.model import Event
 from .context import RunContext
@@ -31,13 +32,19 @@ def load_config(
         data = ctx.port.get_file(path, ref)
         if data is None:
             raise _error(path, f"no configuration file at {path} on the base branch {ref}")
-        return load_bytes(data, path), f"the base branch ({ref}), not the pull request"
+        # Files it extends come from the same branch: never from the pull request's head.
+        return load_bytes(data, path, _api_reader(ctx, ref)), f"the base branch ({ref}), not the pull request"
     local = workspace / path
     if local.exists():  # a directory there is its own error, not 'missing'
-        return load_file(local, path), "the workspace"
+        return load_file(local, path, local_reader(workspace)), "the workspace"
     if (workspace / ".git").exists():
         raise _error(path, f"no configuration file at {path} in the checkout ({CREATE_HINT})")
     data = ctx.port.get_file(path, None)
     if data is None:
         raise _error(path, f"no configuration file at {path}: not in the workspace, nor on the default branch")
-    return load_bytes(data, path), "the default branch (no checkout in the workspace)"
+    return load_bytes(data, path, _api_reader(ctx, None)), "the default branch (no checkout in the workspace)"
+
+
+def _api_reader(ctx: RunContext, ref: str | None) -> Reader:
+    """Repository files at ``ref`` (the default branch when None), one contents call each."""
+    return lambda name: ctx.port.get_file(name, ref)

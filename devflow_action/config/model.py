@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -10,6 +10,7 @@ from ..events.model import Event
 from ..language.actions import CompiledAction
 from ..language.patterns import Globs
 from ..language.tree import Node
+from .onboarding import Onboarding
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class Config:
     rules: tuple[Rule, ...] = ()
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
+    onboarding: Onboarding | None = None
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"
+    extends: tuple[str, ...] = ()  # files merged in through `extends`, in merge order
+    # The document after `extends` was merged, for `--show-merged` only: nothing decides from it.
+    merged: Any = field(default=None, compare=False, repr=False)

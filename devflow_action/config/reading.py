@@ -8,6 +8,7 @@ limit comes first, so a huge file is refused before it is read or parsed.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from pathlib import Path
 
 from ..diagnostics import ConfigError, Diagnostic
@@ -79,3 +80,27 @@ def decode(data: bytes, filename: str) -> str:
         raise problem(
             filename, f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8", line, col
         ) from None
+
+
+def repository_root(config: str | Path) -> Path:
+    """The repository a config file on disk belongs to: the nearest folder above it holding ``.git``
+    (a folder, or a file in a worktree), else the file's own folder."""
+    start = Path(config).absolute().parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def local_reader(root: Path) -> Callable[[str], bytes | None]:
+    """Files of the repository at ``root`` by their path in it (``extends``). A path that leads out of
+    the repository, through a symlink, counts as absent."""
+    base = root.resolve()
+
+    def read(name: str) -> bytes | None:
+        target = (base / name).resolve()
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
+        return read_file(target, name)
+
+    return read

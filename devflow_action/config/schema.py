@@ -13,13 +13,14 @@ from typing import Any
 from ..events.catalog import EVENT_KEYS
 from ..language.actions import ACTIONS
 from ..language.conditions import CONDITIONS
+from .onboarding import schema as onboarding_schema
 
 SUPPORTED_VERSION = 1
 SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "automerge", "notify", "orchestration")
+UNBUILT_SECTIONS = ("stale", "digest", "automerge", "notify", "orchestration")
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -121,24 +122,6 @@ def build_schema() -> Schema:
         },
         required=["thresholds"],
     )
-    onboarding = _obj(
-        "Onboarding checklist for contributors (not built yet: accepted, with no effect).",
-        {
-            "checklist": {
-                "type": "array",
-                "items": _obj(
-                    "A checklist item.",
-                    {
-                        "id": {"type": "string", "description": "Stable id."},
-                        "text": {"type": "string", "description": "What to do."},
-                        "run": {"type": "string", "description": "Command that checks it locally."},
-                    },
-                    required=["id", "text"],
-                ),
-                "description": "Items a contributor goes through.",
-            }
-        },
-    )
     stale = _obj(
         "Mark inactive issues and pull requests stale, then close them.",
         {
@@ -208,6 +191,14 @@ def build_schema() -> Schema:
             "minimum": 1,
             "description": "Language version; this release reads 1.",
         },
+        "extends": {
+            "description": "Presets (by name) and files of the repository (by path) merged, in order, before "
+            "this file's own content: rules appended or replaced by name, mappings merged, lists replaced.",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+            ],
+        },
         "labels": {
             "description": "Labels Devflow manages: name → {color, description}.",
             "type": "object",
@@ -220,7 +211,7 @@ def build_schema() -> Schema:
         },
         "rules": {"description": "Triage, label and onboarding rules.", "type": "array", "items": rule},
         "size": size,
-        "onboarding": onboarding,
+        "onboarding": onboarding_schema(),
         "stale": stale,
         "digest": digest,
         "automerge": automerge,

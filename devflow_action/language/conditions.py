@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..events.model import Author, Event, Facts
-from .patterns import compile_globs, compile_regex
+from . import difficulty as dif
+from .patterns import PatternError, compile_globs, compile_regex
 
 Test = Callable[[Event, Facts], bool | None]
 Schema = dict[str, Any]
@@ -32,6 +33,8 @@ class Leaf:
     description: str
     test: Test
     facts: frozenset[str] = frozenset()
+    # The explanation for one event, when it says more than the description (the difficulty's reasons).
+    explain: Callable[[Event, Facts], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,57 @@ def _age_days(e: Event, f: Facts) -> int | None:
     if f.now is None or e.created_at is None:
         return None
     return (f.now - e.created_at).days
+
+
+# --- difficulty -----------------------------------------------------------------------------------
+
+
+def _difficulty(value: Any) -> list[Leaf]:
+    ops: dict[str, Any] = {"equals": value} if isinstance(value, int | float) else value
+    weights: dict[str, int] = ops.get("weights") or {}
+    labels: dict[str, int] = {**dif.DEFAULT_LABELS, **(ops.get("labels") or {})}
+    compare = {op: arg for op, arg in ops.items() if op in NUMBER_OPERATORS}
+    if not compare:
+        raise PatternError("say what to compare the score with: at_most, at_least or equals")
+
+    def measure(e: Event, f: Facts) -> dif.Score:
+        return dif.score(e, f.current_labels(e), weights, labels)
+
+    leaves = []
+    for op, arg in compare.items():
+        words = f"{op.replace('_', ' ')} {arg}"
+        test = _number_test(lambda e, f: measure(e, f).value, op, arg)
+        explain = lambda e, f, words=words: f"difficulty {measure(e, f).text()} {words}"  # noqa: E731
+        leaves.append(Leaf(f"difficulty {words}", test, explain=explain))
+    return leaves
+
+
+_DIFFICULTY_SCHEMA: Schema = {
+    "description": "How hard the issue looks to a newcomer: a score from its labels, description and the files it "
+    "names (0 = easiest; see docs/rules.md#difficulty). A number is shorthand for {equals: ...}.",
+    "type": ["integer", "object"],
+    "properties": {
+        **NUMBER_OPERATORS,
+        "weights": {
+            "description": "Weights of the signals, replacing the defaults named.",
+            "type": "object",
+            "properties": {
+                name: {"type": "integer", "description": f"Default {weight}."}
+                for name, weight in dif.DEFAULT_WEIGHTS.items()
+            },
+            "additionalProperties": False,
+            "x-kind": "signal",
+        },
+        "labels": {
+            "description": "Label name -> weight, added to the default label weights.",
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+        },
+    },
+    "additionalProperties": False,
+    "minProperties": 1,
+    "x-kind": "operator",
+}
 
 
 # --- labels -----------------------------------------------------------------------------------------
@@ -416,6 +470,14 @@ CONDITIONS: dict[str, ConditionSpec] = {
             "approvals: {at_least: 1}",
             lambda e, f: f.approvals if e.kind == "pull_request" else 0,
             frozenset({"approvals"}),
+        ),
+        ConditionSpec(
+            "difficulty",
+            "How hard an issue looks to a newcomer, from its labels, description length, the files it names, "
+            "reproduction steps and links to the code; the plan's explanation shows the reasons.",
+            "difficulty: {at_most: 2}",
+            _DIFFICULTY_SCHEMA,
+            _difficulty,
         ),
         ConditionSpec(
             "draft",
