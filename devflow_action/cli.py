@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cli_onboarding import COMMANDS as ONBOARDING_COMMANDS
+from .cli_onboarding import add_parsers as add_onboarding_parsers
 from .config.extends import merged_yaml
 from .config.loader import DEFAULT_PATH, load_file
 from .diagnostics import ConfigError, render
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--facts", type=Path, help='JSON file of facts beyond the payload, e.g. {"files": [...]}')
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.add_argument("--show-merged", action="store_true", help="print the config with what it extends merged in")
+    add_onboarding_parsers(sub)
     return parser
 
 
@@ -130,7 +133,7 @@ def _input_failed(exc: InputError) -> int:
     return EXIT_INVALID
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan}
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, **ONBOARDING_COMMANDS}
 
 
 def _report(code: Exit, message: str) -> None:

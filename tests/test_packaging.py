@@ -40,7 +40,9 @@ def test_every_imported_distribution_is_declared_in_pyproject() -> None:
 
 def test_package_data_ships_every_preset_and_template() -> None:
     """`extends: [python]` and `devflow init` read these from the installed package, not the checkout."""
-    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]
     package = ROOT / "devflow_action"
     shipped = {path for pattern in patterns["devflow_action"] for path in package.glob(pattern)}
     needed = {
