@@ -241,7 +241,7 @@ class _Loader:
 
     def _leaves(self, key: str, value: Any, path: Path) -> list[Leaf] | None:
         """Compile one condition, locating a bad regex or glob at its operator."""
-        if isinstance(value, dict):
+        if isinstance(value, dict) and not CONDITIONS[key].whole:
             leaves: list[Leaf] = []
             for op, arg in value.items():
                 got = self.guard((*path, op), partial(CONDITIONS[key].compile, {op: arg}))

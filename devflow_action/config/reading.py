@@ -21,9 +21,10 @@ MAX_BYTES = 512 * 1024
 # Git's own test for a binary file: a NUL byte within the first 8,000 bytes.
 _BINARY_PROBE = 8000
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# What to do without a config, until the planned init command writes one.
+# What to do without a config.
 CREATE_HINT = (
-    "create one: Devflow's docs/configuration.md describes the format, its examples/ folder has ready ones to copy"
+    "create one with `devflow init`; Devflow's docs/configuration.md describes the format, its examples/ "
+    "folder has ready ones to copy"
 )
 
 

@@ -44,6 +44,7 @@ class ConditionSpec:
     example: str
     schema: Schema
     compile: Callable[[Any], list[Leaf]]  # leaves declare the facts they need
+    whole: bool = False  # compile the mapping at once (its options apply to every operator in it)
 
 
 def _desc(doc: str, schema: Schema) -> Schema:
@@ -478,6 +479,7 @@ CONDITIONS: dict[str, ConditionSpec] = {
             "difficulty: {at_most: 2}",
             _DIFFICULTY_SCHEMA,
             _difficulty,
+            whole=True,
         ),
         ConditionSpec(
             "draft",

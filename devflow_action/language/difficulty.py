@@ -15,7 +15,7 @@ from .patterns import compile_regex
 
 DEFAULT_WEIGHTS: dict[str, int] = {
     "base": 2,  # where every issue starts
-    "short_body": 1,  # a body under 200 characters: little to go on
+    "short_body": 1,  # a body under 100 characters: little to go on
     "long_body": 2,  # a body over 3,000 characters: a large or tangled problem
     "files": 1,  # each file or folder named beyond the first (at most 3 counted)
     "steps": -1,  # reproduction steps present
@@ -34,7 +34,7 @@ DEFAULT_LABELS: dict[str, int] = {
     "security": 2,
     "breaking change": 2,
 }
-SHORT_BODY, LONG_BODY, MAX_FILES = 200, 3000, 3
+SHORT_BODY, LONG_BODY, MAX_FILES = 100, 3000, 3
 
 # Patterns over user text run on RE2 (linear time) like the config's own: a 65,536-character body of
 # blank lines or of one long word costs one pass.
