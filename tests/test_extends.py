@@ -75,8 +75,8 @@ def test_presets_extend_presets_and_are_merged_in_order() -> None:
     names = [r.name for r in config.rules]
     assert names[:3] == ["new issues need triage", "bug reports", "bug reports without steps"]
     assert "welcome first-timers" in names and "newcomer-friendly issues" in names
-    assert config.extends == ("preset:python", "preset:bug-triage", "preset:pr-paths", "preset:first-timers",
-                              "preset:welcome")  # fmt: skip
+    assert config.extends == ("preset:bug-triage", "preset:pr-paths", "preset:welcome", "preset:first-timers",
+                              "preset:python")  # fmt: skip
     assert config.onboarding is not None and config.onboarding.item("tests") is not None
 
 

@@ -121,7 +121,8 @@ def _branch(onboarding: Onboarding, repo: git.Repository) -> Step:
                     detail=f"you are on {repo.default_branch}: make a branch for your change")  # fmt: skip
     if onboarding.branch.search(repo.branch):
         return Step("branch", text, None, "passed", True, detail=repo.branch)
-    return Step("branch", text, None, "failed", True, detail=f"'{repo.branch}' does not match")
+    return Step("branch", text, None, "failed", True,
+                detail=f"'{repo.branch}' does not match {onboarding.branch.pattern}")  # fmt: skip
 
 
 def _commits(onboarding: Onboarding, repo: git.Repository, start: str | None) -> Step:

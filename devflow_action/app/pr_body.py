@@ -73,13 +73,16 @@ def _section_end(lines: list[str], start: int) -> int:
 
 
 def _insert(lines: list[str], heading: int, text: list[str], *, drop_hints: bool) -> list[str]:
+    """``text`` at the start of the section under ``heading``, before what the template has there."""
     end = _section_end(lines, heading)
     body = lines[heading + 1 : end]
     if drop_hints:  # the template's hint for this section is answered by what is inserted
-        body = [line for line in _HINT.sub("", "\n".join(body)).split("\n")]
-        while body and not body[0].strip():
-            body.pop(0)
-    return [*lines[: heading + 1], "", *text, "", *body, *lines[end:]]
+        body = _HINT.sub("", "\n".join(body)).split("\n")
+    while body and not body[0].strip():
+        body.pop(0)
+    while body and not body[-1].strip():
+        body.pop()
+    return [*lines[: heading + 1], "", *text, "", *([*body, ""] if body else []), *lines[end:]]
 
 
 def _fill_summary(lines: list[str], commits: list[git.Commit]) -> list[str]:

@@ -78,6 +78,7 @@ class _Resolver:
     reader: Reader | None
     problems: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file merged in, in merge order
+    count: int = 0  # files read so far
 
     def error(self, doc: Document, file: str, path: Path, message: str) -> None:
         line, col = doc.where(path)
@@ -119,7 +120,8 @@ class _Resolver:
             chain = " -> ".join([*stack, shown])
             self.error(doc, file, where, f"'{entry}' extends itself: {chain}")
             return None
-        if len(self.files) >= MAX_FILES:
+        self.count += 1
+        if self.count > MAX_FILES:
             self.error(doc, file, where, f"too many extended files (at most {MAX_FILES} in all)")
             return None
         try:
@@ -134,8 +136,9 @@ class _Resolver:
         if isinstance(version, int | float) and not isinstance(version, bool) and version > SUPPORTED_VERSION:
             self.error(sub, shown, ("version",), f"version {version} is newer than this release supports")
             return None
-        self.files.append(shown)
-        return self.resolve(sub, shown, (*stack, shown))
+        merged = self.resolve(sub, shown, (*stack, shown))
+        self.files.append(shown)  # after what it extends: the order they are merged in
+        return merged
 
     def _path(self, doc: Document, file: str, where: Path, entry: str) -> str | None:
         path = PurePosixPath(entry)
