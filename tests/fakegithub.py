@@ -1,4 +1,4 @@
-"""An in-memory GitHubPort that records every call, for executor and facts unit tests (the real ghapi
+"""An in-memory GitHubPort that records every call, for executor and facts unit tests (the real HTTP
 client is exercised against the HTTP test server in the integration tests)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Scenarios for integration tests: a seeded GitHub test server, the real ghapi client, apply_event."""
+"""Scenarios for integration tests: a seeded GitHub test server, the real client, apply_event."""
 
 from __future__ import annotations
 

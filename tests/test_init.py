@@ -98,7 +98,7 @@ def test_empty_repository_gets_everything_filled_in_valid_and_linted(
         "git add .devflow.yml .github CONTRIBUTING.md && git commit -m 'Adopt Devflow' && git push"
     )
     config = load_file(repo / ".devflow.yml")
-    assert config.extends[0] == "preset:python" and config.onboarding is not None
+    assert config.extends[-1] == "preset:python" and config.onboarding is not None
     contributing = (repo / "CONTRIBUTING.md").read_text()
     assert contributing.startswith("# Contributing to hello-app\n") and "__" not in contributing
     assert "create a branch from `main`" in contributing and "python -m pytest -q\n" in contributing

@@ -1,4 +1,4 @@
-"""The real ghapi client against the contract-checked GitHub test server: every operation type, the
+"""The real client against the contract-checked GitHub test server: every operation type, the
 fewest calls, faults (502s, a comment that lands despite a 502, a rate limit mid-run) and re-runs."""
 
 from __future__ import annotations

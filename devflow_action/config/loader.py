@@ -19,7 +19,7 @@ from ..language.templates import BUILTIN_TEMPLATES, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from . import extends, reading, yamlpos
 from .extends import Reader
-from .model import Config, LabelSpec, Rule, SizeConfig
+from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig
 from .onboarding import compile_onboarding
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
@@ -126,6 +126,10 @@ class _Loader:
         onboarding = None
         if isinstance(data.get("onboarding"), dict) and clean(("onboarding",)):
             onboarding = compile_onboarding(data["onboarding"], self.at)
+        orchestration = None
+        if isinstance(data.get("orchestration"), dict) and clean(("orchestration",)):
+            raw = data["orchestration"]
+            orchestration = Orchestration(raw.get("url_env"), bool(raw.get("state_required", False)))
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -155,6 +159,7 @@ class _Loader:
             labels=labels,
             size=size,
             onboarding=onboarding,
+            orchestration=orchestration,
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,

@@ -56,12 +56,21 @@ class SizeConfig:
 
 
 @dataclass(frozen=True)
+class Orchestration:
+    """Where the state lives: the name of an environment variable holding the URL, never the URL."""
+
+    url_env: str | None = None
+    state_required: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     version: int
     rules: tuple[Rule, ...] = ()
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
     onboarding: Onboarding | None = None
+    orchestration: Orchestration | None = None
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
-
-import jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic
 from ..suggest import did_you_mean
-from .schema import build_schema
+from .fastcheck import conforms
+from .schema import Schema, build_schema
 from .yamlpos import Document, Path, format_path
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema import Draft202012Validator
 
 _TYPE_NAMES = {
     "object": "a mapping",
@@ -48,11 +50,22 @@ def _yaml_type(value: Any) -> str:
 
 
 @functools.cache
+def _schema() -> Schema:
+    return build_schema()
+
+
+@functools.cache
 def validator() -> Draft202012Validator:
-    return Draft202012Validator(build_schema())
+    from jsonschema import Draft202012Validator  # only for a document the fast check does not pass
+
+    return Draft202012Validator(_schema())
 
 
 def schema_diagnostics(doc: Document, filename: str) -> list[Diagnostic]:
+    # A valid document (nearly every run) needs no diagnostics, and then no jsonschema import: the
+    # fast check says True only when jsonschema would find no error (fastcheck.py).
+    if conforms(_schema(), doc.data):
+        return []
     out: list[Diagnostic] = []
     for error in validator().iter_errors(doc.data):
         out.extend(_translate(error, doc, filename, tuple(error.absolute_path)))
@@ -71,8 +84,11 @@ def _translate(error: jsonschema.ValidationError, doc: Document, filename: str, 
     if kind == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         what = schema.get("x-kind", "key")
+        forbidden = schema.get("x-forbidden", {})
         for key in value:
-            if key not in allowed:
+            if key in forbidden:
+                yield _diag(doc, filename, (*path, key), forbidden[key], at=(*path, key))
+            elif key not in allowed:
                 hint = did_you_mean(key, allowed) or (f"; expected one of: {', '.join(allowed)}" if allowed else "")
                 yield _diag(doc, filename, path, f"unknown {what} '{key}'{hint}", at=(*path, key))
         return
@@ -139,6 +155,8 @@ def _any_of(error: jsonschema.ValidationError, doc: Document, filename: str, pat
         types = types if isinstance(types, list) else [types] if types else []
         fits = got in types or (got == "integer" and "number" in types) or ("const" in branch and not types)
         if fits and not ("const" in branch and _yaml_type(branch["const"]) != got):
+            from jsonschema import Draft202012Validator
+
             for sub in Draft202012Validator(branch).iter_errors(value):
                 yield from _translate(sub, doc, filename, (*path, *sub.absolute_path))
             return
