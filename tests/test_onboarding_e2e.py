@@ -198,3 +198,35 @@ def test_extends_paths_of_a_fork_pull_request_come_from_the_base_branch(
         "GET /repos/Codertocat/Hello-World/contents/.github/team.yml",
     ]
     assert all("ref=master" in r.path for r in server.requests[:2])
+
+
+class HeadLookup:
+    """The one read `pull_numbers` may make: the open pull requests of a fork's branch."""
+
+    def __init__(self, pulls: list[dict[str, Any]]) -> None:
+        self.pulls = pulls
+        self.asked: list[str] = []
+
+    def list_pulls_for_head(self, head: str) -> list[dict[str, Any]]:
+        self.asked.append(head)
+        return self.pulls
+
+
+def test_check_completion_finds_its_pull_requests() -> None:
+    from devflow_action.app.checks import pull_numbers
+    from devflow_action.app.context import RunContext
+
+    suite = load_payload("check_suite.completed")
+    lookup = HeadLookup([])
+    assert pull_numbers("check_suite", suite, RunContext(port=lookup)) == [2] and lookup.asked == []  # type: ignore[arg-type]
+    # A run of a fork's branch: GitHub lists no pull request; the open one with that head commit is found.
+    run = load_payload("workflow_run.completed")  # head_repository octo-org/octo-repo: not this repository
+    sha = run["workflow_run"]["head_sha"]
+    lookup = HeadLookup([{"number": 7, "head": {"sha": sha}}, {"number": 8, "head": {"sha": "0" * 40}}])
+    assert pull_numbers("workflow_run", run, RunContext(port=lookup)) == [7]  # type: ignore[arg-type]
+    assert lookup.asked == ["octo-org:main"]
+    run["workflow_run"]["head_repository"]["full_name"] = run["repository"]["full_name"]
+    lookup = HeadLookup([{"number": 7, "head": {"sha": sha}}])
+    assert pull_numbers("workflow_run", run, RunContext(port=lookup)) == [] and lookup.asked == []  # type: ignore[arg-type]
+    suite["action"] = "requested"
+    assert pull_numbers("check_suite", suite, RunContext(port=lookup)) == []  # type: ignore[arg-type]
