@@ -14,7 +14,7 @@ from typing import Any
 
 from ..events.model import Author, Event, Facts
 from . import difficulty as dif
-from .patterns import PatternError, compile_globs, compile_regex
+from .patterns import compile_globs, compile_regex
 
 Test = Callable[[Event, Facts], bool | None]
 Schema = dict[str, Any]
@@ -159,55 +159,18 @@ def _age_days(e: Event, f: Facts) -> int | None:
     return (f.now - e.created_at).days
 
 
-# --- difficulty -----------------------------------------------------------------------------------
+# --- difficulty (language/difficulty.py) ------------------------------------------------------------
 
 
 def _difficulty(value: Any) -> list[Leaf]:
-    ops: dict[str, Any] = {"equals": value} if isinstance(value, int | float) else value
-    weights: dict[str, int] = ops.get("weights") or {}
-    labels: dict[str, int] = {**dif.DEFAULT_LABELS, **(ops.get("labels") or {})}
-    compare = {op: arg for op, arg in ops.items() if op in NUMBER_OPERATORS}
-    if not compare:
-        raise PatternError("say what to compare the score with: at_most, at_least or equals")
-
-    def measure(e: Event, f: Facts) -> dif.Score:
-        return dif.score(e, f.current_labels(e), weights, labels)
-
-    leaves = []
-    for op, arg in compare.items():
-        words = f"{op.replace('_', ' ')} {arg}"
-        test = _number_test(lambda e, f: measure(e, f).value, op, arg)
-        explain = lambda e, f, words=words: f"difficulty {measure(e, f).text()} {words}"  # noqa: E731
-        leaves.append(Leaf(f"difficulty {words}", test, explain=explain))
-    return leaves
-
-
-_DIFFICULTY_SCHEMA: Schema = {
-    "description": "How hard the issue looks to a newcomer: a score from its labels, description and the files it "
-    "names (0 = easiest; see docs/rules.md#difficulty). A number is shorthand for {equals: ...}.",
-    "type": ["integer", "object"],
-    "properties": {
-        **NUMBER_OPERATORS,
-        "weights": {
-            "description": "Weights of the signals, replacing the defaults named.",
-            "type": "object",
-            "properties": {
-                name: {"type": "integer", "description": f"Default {weight}."}
-                for name, weight in dif.DEFAULT_WEIGHTS.items()
-            },
-            "additionalProperties": False,
-            "x-kind": "signal",
-        },
-        "labels": {
-            "description": "Label name -> weight, added to the default label weights.",
-            "type": "object",
-            "additionalProperties": {"type": "integer"},
-        },
-    },
-    "additionalProperties": False,
-    "minProperties": 1,
-    "x-kind": "operator",
-}
+    return [
+        Leaf(
+            f"difficulty {c.words}",
+            lambda e, f, c=c: c.holds(e, f.current_labels(e)),  # type: ignore[misc]
+            explain=lambda e, f, c=c: c.explain(e, f.current_labels(e)),  # type: ignore[misc]
+        )
+        for c in dif.compile_difficulty(value, tuple(NUMBER_OPERATORS))
+    ]
 
 
 # --- labels -----------------------------------------------------------------------------------------
@@ -477,7 +440,7 @@ CONDITIONS: dict[str, ConditionSpec] = {
             "How hard an issue looks to a newcomer, from its labels, description length, the files it names, "
             "reproduction steps and links to the code; the plan's explanation shows the reasons.",
             "difficulty: {at_most: 2}",
-            _DIFFICULTY_SCHEMA,
+            dif.schema(NUMBER_OPERATORS),
             _difficulty,
             whole=True,
         ),

@@ -7,11 +7,12 @@ the defaults (docs/rules.md#difficulty lists them); a condition may change any o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..events.model import Event
-from .patterns import compile_regex
+from .patterns import PatternError, compile_regex
 
 DEFAULT_WEIGHTS: dict[str, int] = {
     "base": 2,  # where every issue starts
@@ -111,3 +112,66 @@ def score(event: Event, labels: tuple[str, ...], weights: Mapping[str, int], lab
     if _CODE.search(body):
         add(w["code"], "links to the code")
     return Score(max(total, 0), tuple(reasons))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One operator of a ``difficulty`` condition (``at_most: 2``), with its weights bound."""
+
+    words: str  # "at most 2"
+    measure: Callable[[Event, tuple[str, ...]], Score]
+    op: str
+    bound: float
+
+    def holds(self, event: Event, labels: tuple[str, ...]) -> bool:
+        n = self.measure(event, labels).value
+        return n == self.bound if self.op == "equals" else n >= self.bound if self.op == "at_least" else n <= self.bound
+
+    def explain(self, event: Event, labels: tuple[str, ...]) -> str:
+        return f"difficulty {self.measure(event, labels).text()} {self.words}"
+
+
+def compile_difficulty(value: Any, operators: tuple[str, ...]) -> list[Comparison]:
+    """The condition's value: a number (``equals``), or comparisons with optional ``weights`` and
+    ``labels``, which apply to every comparison in the mapping."""
+    ops: dict[str, Any] = {"equals": value} if isinstance(value, int | float) else value
+    weights: dict[str, int] = ops.get("weights") or {}
+    label_weights: dict[str, int] = {**DEFAULT_LABELS, **(ops.get("labels") or {})}
+    compare = {op: arg for op, arg in ops.items() if op in operators}
+    if not compare:
+        raise PatternError("say what to compare the score with: at_most, at_least or equals")
+
+    def measure(event: Event, labels: tuple[str, ...]) -> Score:
+        return score(event, labels, weights, label_weights)
+
+    return [Comparison(f"{op.replace('_', ' ')} {arg}", measure, op, arg) for op, arg in compare.items()]
+
+
+def schema(operators: Mapping[str, Any]) -> dict[str, Any]:
+    """The condition's JSON Schema fragment: the number operators, ``weights`` and ``labels``."""
+    return {
+        "description": "How hard the issue looks to a newcomer: a score from its labels, description and the files "
+        "it names (0 = easiest; see docs/rules.md#difficulty). A number is shorthand for {equals: ...}.",
+        "type": ["integer", "object"],
+        "properties": {
+            **operators,
+            "weights": {
+                "description": "Weights of the signals, replacing the defaults named.",
+                "type": "object",
+                "properties": {
+                    name: {"type": "integer", "description": f"Default {weight}."}
+                    for name, weight in DEFAULT_WEIGHTS.items()
+                },
+                "additionalProperties": False,
+                "x-kind": "signal",
+            },
+            "labels": {
+                "description": "Label name -> weight, added to the default label weights.",
+                "type": "object",
+                "additionalProperties": {"type": "integer"},
+            },
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+        "x-kind": "operator",
+    }
