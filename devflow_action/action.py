@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import digest_command
+from .app.checks import COMPLETION_EVENTS, handle_completion
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
@@ -176,6 +177,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
                                              run_key=ctx.run_key)  # fmt: skip
                 code = max(code, Exit(done)) if code != Exit.USER else code
             return code
+        if event_name in COMPLETION_EVENTS:
+            return _completed(handle_completion(ctx, config, event_name, payload), budget, dry_run, env, out)
         if event_name not in RULE_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "
@@ -226,6 +229,24 @@ def _notify(config: Config, repository: str, report: Report, env: Mapping[str, s
         return
     for warning in notifier(config.notify, env).send(notice).warnings:
         print(f"::warning::Devflow: notification failed: {escape_data(warning)}", file=out)
+
+
+def _completed(results: list[Result], budget: CallBudget, dry_run: bool, env: Mapping[str, str], out: TextIO) -> int:
+    """Checks completed: the checklist of each pull request they ran for, reported one after the other."""
+    if not results:
+        note = "no onboarding checklist to update for these checks"
+        print(f"::notice::Devflow: {note}", file=out)
+        append_summary(f"## Devflow\n\n{note}.", env)
+        set_outputs(_outputs(None, Report(), budget.writes), env)
+        return Exit.OK
+    report = Report([o for r in results for o in r.report.outcomes])
+    report.stopped = next((r.report.stopped for r in results if r.report.stopped), None)
+    report.refused = next((r.report.refused for r in results if r.report.refused), None)
+    for result in results:
+        _log(result, budget.calls, budget.writes, dry_run, out)
+    append_summary("\n\n".join(_summary(r, budget.calls, budget.writes, dry_run) for r in results), env)
+    set_outputs(_outputs(results[0], report, budget.writes), env)
+    return Exit.STOPPED if report.stopped else Exit.USER if report.refused or report.count("failed") else Exit.OK
 
 
 def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], out: TextIO) -> int:

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cli_onboarding import COMMANDS as ONBOARDING_COMMANDS
+from .cli_onboarding import add_parsers as add_onboarding_parsers
+from .config.extends import merged_yaml
 from .config.loader import DEFAULT_PATH, load_file
 from .diagnostics import ConfigError, render
 from .engine.offline import InputError, check_event, plan_offline
@@ -41,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a .devflow.yml and report every problem with its location")
     validate.add_argument("path", nargs="?", default=DEFAULT_PATH, help="config file (default: .devflow.yml)")
     validate.add_argument("--format", choices=("text", "json", "github"), default="text")
+    validate.add_argument("--show-merged", action="store_true", help="print the config with what it extends merged in")
 
     plan = sub.add_parser("plan", help="show what the rules would do for an event, offline")
     plan.add_argument("--event", required=True, help="event name, optionally with its action: issues.opened")
@@ -48,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", default=DEFAULT_PATH, help="config file (default: .devflow.yml)")
     plan.add_argument("--facts", type=Path, help='JSON file of facts beyond the payload, e.g. {"files": [...]}')
     plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--show-merged", action="store_true", help="print the config with what it extends merged in")
 
     state = sub.add_parser("state", help="the optional state store: migrate, status, events (docs/state.md)")
     state.add_argument("action", choices=("migrate", "status", "events"))
@@ -65,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--format", choices=("markdown", "json"), default="markdown")
     digest.add_argument("--window-days", type=_positive, help="days covered (default: digest.window_days, or 7)")
     digest.add_argument("--max-calls", type=_positive, default=500, help="API call budget (default 500)")
+    add_onboarding_parsers(sub)
     return parser
 
 
@@ -93,8 +99,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if args.format == "text":
             print(f"{len(exc.errors)} error(s) in {args.path}", file=sys.stderr)
         return EXIT_INVALID
+    if args.show_merged:
+        print(merged_yaml(config.merged, args.path, config.extends), end="")
     if args.format == "json" or config.warnings:
-        print(render(config.warnings, args.format))
+        print(render(config.warnings, args.format), file=sys.stderr if args.show_merged else sys.stdout)
     if args.format == "text":
         print(
             f"{args.path}: valid ({len(config.rules)} rules, {len(config.warnings)} warning(s))",
@@ -142,10 +150,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except InputError as exc:
         return _input_failed(exc)
     if args.format == "json":
-        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        data = result.as_json()
+        if args.show_merged:
+            data["merged_config"] = config.merged
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         from .report import plan_text
 
+        if args.show_merged:
+            print(merged_yaml(config.merged, args.config, config.extends))
         print(plan_text(result))
     return EXIT_OK
 
@@ -197,6 +210,7 @@ COMMANDS = {
     "state": cmd_state,
     **dict.fromkeys(SWEEP_COMMANDS, cli_sweep),
     "digest": cmd_digest,
+    **ONBOARDING_COMMANDS,
 }
 
 

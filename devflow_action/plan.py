@@ -68,11 +68,26 @@ class SetMilestone:
     type: str = field(default="milestone", init=False)
 
 
-Operation = AddLabels | RemoveLabels | Comment | Assign | RequestReview | Close | Reopen | Lock | SetMilestone
+@dataclass(frozen=True)
+class UpsertComment:
+    """Keep one comment, found by its hidden marker, up to date: edit ``comment_id`` in place, or post
+    it when there is none yet (the onboarding checklist)."""
+
+    body: str  # includes the marker
+    marker: str
+    comment_id: int | None = None
+    type: str = field(default="upsert_comment", init=False)
+
+
+Operation = (
+    AddLabels | RemoveLabels | Comment | Assign | RequestReview | Close | Reopen | Lock | SetMilestone | UpsertComment
+)
 OPERATION_TYPES: dict[str, type[Operation]] = {
     cls.type: cls
-    for cls in (AddLabels, RemoveLabels, Comment, Assign, RequestReview, Close, Reopen, Lock, SetMilestone)
-}
+    for cls in (
+        AddLabels, RemoveLabels, Comment, Assign, RequestReview, Close, Reopen, Lock, SetMilestone, UpsertComment
+    )
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ def _op_text(op: dict[str, object]) -> str:
         return f"comment: {one_line(body[0]) if body else ''}{' …' if len(body) > 1 else ''}" + (
             f"  [once: {op['marker']}]" if op.get("marker") else ""
         )
+    if kind == "upsert_comment":
+        first = str(op["body"]).strip().splitlines()[0]
+        where = f"edit comment {op['comment_id']}" if op.get("comment_id") else "post"
+        return f"upsert_comment: {where}: {one_line(first)} …  [{op['marker']}]"
     args = ", ".join(f"{k}={one_line(v)}" for k, v in op.items() if v not in ((), [], None))
     return f"{kind}: {args}" if args else str(kind)
 

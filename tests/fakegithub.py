@@ -84,9 +84,11 @@ class FakeGitHub:
         self.asked.append(("count_authored", (login, limit)))
         return min(self.authored, limit)
 
-    def list_comments(self, number: int) -> list[tuple[str, str]]:
+    def list_comments(self, number: int) -> list[tuple[int, str, str]]:
+        """Every comment as written by ``login`` (Devflow's identity unless a test says otherwise); ids
+        count from 1."""
         self._call("list_comments", number=number)
-        return [(self.login, body) for body in self.comments]
+        return [(i, self.login, body) for i, body in enumerate(self.comments, 1)]
 
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
         self._call("list_reviews", number=number)
@@ -109,6 +111,12 @@ class FakeGitHub:
         self._call("list_requested_reviewers", number=number)
         return tuple(self.requested_reviewers), tuple(self.requested_teams)
 
+    def get_pull(self, number: int) -> dict[str, object]:
+        raise NotImplementedError("the fake has no pull request objects: use the GitHub test server")
+
+    def list_pulls_for_head(self, head: str) -> list[dict[str, object]]:
+        raise NotImplementedError("the fake has no pull request objects: use the GitHub test server")
+
     def add_labels(self, number: int, labels: Sequence[str]) -> tuple[str, ...]:
         self._call("add_labels", True, list(labels), number=number)
         self.labels += [label for label in labels if label not in self.labels]
@@ -124,6 +132,11 @@ class FakeGitHub:
     def create_comment(self, number: int, body: str) -> None:
         self._call("create_comment", True, body, number=number)
         self.comments.append(body)
+        self._maybe_fail_after()
+
+    def update_comment(self, comment_id: int, body: str) -> None:
+        self._call("update_comment", True)
+        self.comments[comment_id - 1] = body
         self._maybe_fail_after()
 
     def add_assignees(self, number: int, assignees: Sequence[str]) -> None:

@@ -120,7 +120,7 @@ def test_list_comments_reads_every_page_in_order(gh_server: GitHubTestServer, cl
         gh_server.state.add_comment(issue.number, f"comment {i}")
     other = gh_server.state.add_issue()
     gh_server.state.add_comment(other.number, "elsewhere")
-    bodies = [body for _, body in client.list_comments(issue.number)]
+    bodies = [body for _, _, body in client.list_comments(issue.number)]
     assert bodies == [f"comment {i}" for i in range(130)]
     assert sent(gh_server) == [f"GET /issues/{issue.number}/comments 200"] * 2
 
@@ -578,7 +578,7 @@ def test_an_empty_file_and_an_empty_comment_read_as_empty(gh_server: GitHubTestS
     assert client.get_file(".devflow.yml", None) == b""
     issue = gh_server.state.add_issue()
     gh_server.state.add_comment(issue.number, "")
-    assert [body for _, body in client.list_comments(issue.number)] == [""]
+    assert [body for _, _, body in client.list_comments(issue.number)] == [""]
 
 
 def test_a_review_by_a_deleted_account_has_no_login(gh_server: GitHubTestServer, client: GhClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -18,7 +19,7 @@ from devflow_action.language.conditions import CONDITIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "devflow_action" / "config" / "devflow.schema.json"
-EXAMPLE_CONFIGS = sorted([*ROOT.glob("examples/**/*.yml"), *ROOT.glob("rules/*.yml")])
+EXAMPLE_CONFIGS = sorted([*ROOT.glob("examples/**/*.yml"), *ROOT.glob("devflow_action/presets/*.yml")])
 EXAMPLE_CONFIGS = [p for p in EXAMPLE_CONFIGS if "workflows" not in p.parts]
 
 
@@ -60,7 +61,8 @@ def test_bundled_configs_load_without_warnings_and_satisfy_the_schema(path: Path
     config = load_file(path)
     assert config.rules or config.digest  # every example does something
     assert [w.text() for w in config.warnings] == []
-    data = yaml.safe_load(path.read_text(encoding="utf-8").replace("\n    on:", "\n    'on':"))
+    # YAML 1.1 reads the key `on` as true; Devflow's loader does not (config/yamlpos.py), PyYAML does.
+    data = yaml.safe_load(re.sub(r"^(\s*(?:- )?)on:", r"\1'on':", path.read_text(encoding="utf-8"), flags=re.M))
     jsonschema.validate(data, build_schema())
 
 
@@ -103,9 +105,7 @@ def test_unbuilt_sections_are_accepted_with_a_warning_each() -> None:
         "version: 1\nonboarding: {checklist: []}\ndigest: {window_days: 7}\n"
         "automerge: {method: squash, if: {labels: {has: automerge}}}\n"
     )
-    assert [w.text() for w in config.warnings] == [
-        ".devflow.yml:2:1: warning: onboarding: the 'onboarding' section is accepted but not built in this release yet; "
-        "it has no effect",
+    assert [w.text() for w in config.warnings] == [  # onboarding and digest are built: no warning
         ".devflow.yml:4:1: warning: automerge: the 'automerge' section is accepted but not built in this release yet; "
         "it has no effect",
     ]

@@ -95,8 +95,8 @@ def test_a_missing_config_says_how_to_create_one_without_commands_that_do_not_ex
     with pytest.raises(ConfigError) as info:
         load_file(tmp_path / "absent.yml", "absent.yml")
     assert [d.text() for d in info.value.diagnostics] == [
-        f"absent.yml: no configuration file at {tmp_path / 'absent.yml'} (create one: Devflow's "
-        "docs/configuration.md describes the format, its examples/ folder has ready ones to copy)"
+        f"absent.yml: no configuration file at {tmp_path / 'absent.yml'} (create one with `devflow init`; "
+        "Devflow's docs/configuration.md describes the format, its examples/ folder has ready ones to copy)"
     ]
 
 

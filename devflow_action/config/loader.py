@@ -18,9 +18,11 @@ from ..language.patterns import PatternError, compile_globs
 from ..language.templates import BUILTIN_TEMPLATES, Template, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from ..suggest import did_you_mean
-from . import reading, yamlpos
+from . import extends, reading, yamlpos
 from .digest import parse_digest, parse_notify, post_problem
+from .extends import Reader
 from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig, StaleConfig
+from .onboarding import compile_onboarding
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
 from .yamlpos import Document, Path, format_path
@@ -29,35 +31,45 @@ T = TypeVar("T")
 DEFAULT_PATH = ".devflow.yml"
 
 
-def load_file(path: str | FsPath, display: str | None = None) -> Config:
-    """Load a config file; a missing, unreadable, binary or oversized file is its own clear error."""
+def load_file(path: str | FsPath, display: str | None = None, reader: Reader | None = None) -> Config:
+    """Load a config file; a missing, unreadable, binary or oversized file is its own clear error. Paths
+    it extends are read from the repository the file is in, unless ``reader`` says otherwise."""
     shown = display or str(path)
-    return load_bytes(reading.read_file(path, shown), shown)
+    if reader is None:
+        reader = reading.local_reader(reading.repository_root(path))
+    return load_bytes(reading.read_file(path, shown), shown, reader)
 
 
-def load_bytes(data: bytes, filename: str = DEFAULT_PATH) -> Config:
-    """Load a config read as bytes (a file, or GitHub's contents API); every check of ``reading`` applies."""
-    return load_text(reading.decode(data, filename), filename)
+def load_bytes(data: bytes, filename: str = DEFAULT_PATH, reader: Reader | None = None) -> Config:
+    """Load a config read as bytes (a file, or GitHub's contents API); every check of ``reading`` applies.
+    ``reader`` reads the repository paths it extends, from the same place the config came from."""
+    return load_text(reading.decode(data, filename), filename, reader)
 
 
-def load_text(text: str, filename: str = DEFAULT_PATH) -> Config:
+def load_text(text: str, filename: str = DEFAULT_PATH, reader: Reader | None = None) -> Config:
     if len(text) > reading.MAX_BYTES // 4 and len(text.encode("utf-8")) > reading.MAX_BYTES:
         raise reading.too_large(len(text.encode("utf-8")), filename)
-    doc = yamlpos.parse(text, filename)
-    return _Loader(doc, filename).load()
+    doc, merged_from = extends.resolve(yamlpos.parse(text, filename), filename, reader)
+    return _Loader(doc, filename, merged_from).load()
 
 
 class _Loader:
-    def __init__(self, doc: Document, filename: str) -> None:
+    def __init__(self, doc: Document, filename: str, merged_from: tuple[str, ...] = ()) -> None:
         self.doc = doc
         self.filename = filename
+        self.merged_from = merged_from
         self.problems: list[Diagnostic] = []
 
     def at(self, path: Path, message: str, severity: str = "error", *, key: bool = False) -> None:
         line, col = self.doc.where(path, key=key)
         self.problems.append(
             Diagnostic(
-                line, col, format_path(path), message, "warning" if severity == "warning" else "error", self.filename
+                line,
+                col,
+                format_path(path),
+                message,
+                "warning" if severity == "warning" else "error",
+                self.doc.file_at(path, self.filename),
             )
         )
 
@@ -113,6 +125,9 @@ class _Loader:
             names.setdefault(rule.name, i)
             rules.append(rule)
         size = self._size(data["size"]) if "size" in data and clean(("size",)) else None
+        onboarding = None
+        if isinstance(data.get("onboarding"), dict) and clean(("onboarding",)):
+            onboarding = compile_onboarding(data["onboarding"], self.at)
         orchestration = None
         if isinstance(data.get("orchestration"), dict) and clean(("orchestration",)):
             raw = data["orchestration"]
@@ -152,6 +167,7 @@ class _Loader:
             rules=tuple(rules),
             labels=labels,
             size=size,
+            onboarding=onboarding,
             orchestration=orchestration,
             stale=stale,
             labels_prune=bool(data.get("labels_prune", False)),
@@ -160,6 +176,8 @@ class _Loader:
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,
+            extends=self.merged_from,
+            merged=data,
         )
 
     def _labels(self, raw: dict[str, Any] | None) -> tuple[LabelSpec, ...] | None:
@@ -308,7 +326,7 @@ class _Loader:
 
     def _leaves(self, key: str, value: Any, path: Path) -> list[Leaf] | None:
         """Compile one condition, locating a bad regex or glob at its operator."""
-        if isinstance(value, dict):
+        if isinstance(value, dict) and not CONDITIONS[key].whole:
             leaves: list[Leaf] = []
             for op, arg in value.items():
                 got = self.guard((*path, op), partial(CONDITIONS[key].compile, {op: arg}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import Diagnostic
@@ -12,6 +12,7 @@ from ..language.patterns import Globs
 from ..language.templates import Template
 from ..language.tree import Node
 from .digest import DigestConfig, NotifyConfig
+from .onboarding import Onboarding
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Config:
     rules: tuple[Rule, ...] = ()
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
+    onboarding: Onboarding | None = None
     orchestration: Orchestration | None = None
     stale: StaleConfig | None = None
     labels_prune: bool = False  # `sync-labels` deletes labels the config does not list
@@ -99,3 +101,6 @@ class Config:
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"
+    extends: tuple[str, ...] = ()  # files merged in through `extends`, in merge order
+    # The document after `extends` was merged, for `--show-merged` only: nothing decides from it.
+    merged: Any = field(default=None, compare=False, repr=False)

@@ -8,6 +8,7 @@ limit comes first, so a huge file is refused before it is read or parsed.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from pathlib import Path
 
 from ..diagnostics import ConfigError, Diagnostic
@@ -20,9 +21,10 @@ MAX_BYTES = 512 * 1024
 # Git's own test for a binary file: a NUL byte within the first 8,000 bytes.
 _BINARY_PROBE = 8000
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-# What to do without a config, until the planned init command writes one.
+# What to do without a config.
 CREATE_HINT = (
-    "create one: Devflow's docs/configuration.md describes the format, its examples/ folder has ready ones to copy"
+    "create one with `devflow init`; Devflow's docs/configuration.md describes the format, its examples/ "
+    "folder has ready ones to copy"
 )
 
 
@@ -79,3 +81,27 @@ def decode(data: bytes, filename: str) -> str:
         raise problem(
             filename, f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8", line, col
         ) from None
+
+
+def repository_root(config: str | Path) -> Path:
+    """The repository a config file on disk belongs to: the nearest folder above it holding ``.git``
+    (a folder, or a file in a worktree), else the file's own folder."""
+    start = Path(config).absolute().parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def local_reader(root: Path) -> Callable[[str], bytes | None]:
+    """Files of the repository at ``root`` by their path in it (``extends``). A path that leads out of
+    the repository, through a symlink, counts as absent."""
+    base = root.resolve()
+
+    def read(name: str) -> bytes | None:
+        target = (base / name).resolve()
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
+        return read_file(target, name)
+
+    return read

@@ -14,13 +14,14 @@ from ..events.catalog import EVENT_KEYS
 from ..language.actions import ACTIONS
 from ..language.conditions import CONDITIONS
 from .digest import digest_schema, notify_schema
+from .onboarding import schema as onboarding_schema
 
 SUPPORTED_VERSION = 1
 SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("onboarding", "automerge")
+UNBUILT_SECTIONS = ("automerge",)
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -127,24 +128,6 @@ def build_schema() -> Schema:
         },
         required=["thresholds"],
     )
-    onboarding = _obj(
-        "Onboarding checklist for contributors (not built yet: accepted, with no effect).",
-        {
-            "checklist": {
-                "type": "array",
-                "items": _obj(
-                    "A checklist item.",
-                    {
-                        "id": {"type": "string", "description": "Stable id."},
-                        "text": {"type": "string", "description": "What to do."},
-                        "run": {"type": "string", "description": "Command that checks it locally."},
-                    },
-                    required=["id", "text"],
-                ),
-                "description": "Items a contributor goes through.",
-            }
-        },
-    )
     comment_choice = {
         "anyOf": [{"type": "string", "minLength": 1}, {"const": False}],
     }
@@ -225,6 +208,14 @@ def build_schema() -> Schema:
             "minimum": 1,
             "description": "Language version; this release reads 1.",
         },
+        "extends": {
+            "description": "Presets (by name) and files of the repository (by path) merged, in order, before "
+            "this file's own content: rules appended or replaced by name, mappings merged, lists replaced.",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+            ],
+        },
         "labels": {
             "description": "Labels Devflow manages: name → {color, description}.",
             "type": "object",
@@ -241,7 +232,7 @@ def build_schema() -> Schema:
         },
         "rules": {"description": "Triage, label and onboarding rules.", "type": "array", "items": rule},
         "size": size,
-        "onboarding": onboarding,
+        "onboarding": onboarding_schema(),
         "stale": stale,
         "digest": digest,
         "automerge": automerge,

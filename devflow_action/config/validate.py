@@ -75,7 +75,7 @@ def schema_diagnostics(doc: Document, filename: str) -> list[Diagnostic]:
 def _diag(doc: Document, filename: str, path: Path, message: str, *, at: Path | None = None) -> Diagnostic:
     """A diagnostic about ``path``, located at the key ``at`` when given (else at the value)."""
     line, col = doc.where(at, key=True) if at is not None else doc.where(path)
-    return Diagnostic(line, col, format_path(path), message, file=filename)
+    return Diagnostic(line, col, format_path(path), message, file=doc.file_at(at if at is not None else path, filename))
 
 
 def _translate(error: jsonschema.ValidationError, doc: Document, filename: str, path: Path) -> Iterator[Diagnostic]:

@@ -33,6 +33,8 @@ class Document:
     data: Any
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)  # path -> (line, col) of the value
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)  # path -> (line, col) of its key
+    # path -> the file it came from, when `extends` merged several (config/extends.py); else empty
+    files: dict[Path, str] = field(default_factory=dict)
 
     def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Position of ``path``, falling back to the nearest parent that has one."""
@@ -42,6 +44,14 @@ class Document:
             if pos:
                 return pos
         return (1, 1)
+
+    def file_at(self, path: Path, default: str) -> str:
+        """The file ``path`` came from (its nearest parent's when it has no entry), else ``default``."""
+        for end in range(len(path), -1, -1):
+            found = self.files.get(path[:end])
+            if found:
+                return found
+        return default
 
 
 def format_path(path: Path) -> str:

@@ -15,6 +15,7 @@ from ..config.model import Config, Rule, SizeConfig
 from ..events.model import Event, Facts
 from ..language.tree import Explanation, leaves
 from ..language.tree import evaluate as evaluate_tree
+from . import checklist
 
 # Pull request actions after which the size label is (re)computed.
 SIZE_ACTIONS = frozenset({"opened", "synchronize", "reopened", "edited", "ready_for_review"})
@@ -28,7 +29,11 @@ def has_work(config: Config, event: Event) -> bool:
     """Whether the event can lead to any operation: when not, nothing needs to be read or written."""
     if event.skipped or event.number is None:
         return False
-    return _sizes(config, event) or any(rule.triggered_by(event) for rule in config.rules)
+    return (
+        _sizes(config, event)
+        or any(rule.triggered_by(event) for rule in config.rules)
+        or checklist.applies(config.onboarding, event)
+    )
 
 
 def required_facts(config: Config, event: Event) -> frozenset[str]:
@@ -46,6 +51,8 @@ def required_facts(config: Config, event: Event) -> frozenset[str]:
             needed.add("devflow_labels")
     if config.size is not None and _sizes(config, event) and (config.size.ignore or event.additions is None):
         needed.add("files")
+    if config.onboarding is not None and checklist.applies(config.onboarding, event):
+        needed |= checklist.required_facts(config.onboarding)
     if "first_contribution" in needed and event.author is not None and event.author.first_contribution is not None:
         needed.discard("first_contribution")  # the payload's author_association already answers it
     if event.kind != "pull_request":
@@ -112,6 +119,11 @@ def evaluate(event: Event, config: Config, facts: Facts | None = None) -> p.Plan
                     merge.remove_label(label, rule.name)
     if config.size is not None and _sizes(config, event):
         _size(config.size, event, facts, merge)
+    if config.onboarding is not None and checklist.applies(config.onboarding, event):
+        result, op = checklist.evaluate(event, config.onboarding, facts)
+        results.append(result)
+        if op is not None:
+            merge.others.append(op)
     return p.Plan(plan.event, plan.repository, plan.number, merge.operations(), tuple(results), tuple(merge.notes))
 
 

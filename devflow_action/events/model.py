@@ -113,6 +113,15 @@ class RepoLabel:
 
 
 @dataclass(frozen=True)
+class OwnComment:
+    """A comment Devflow's own identity wrote on the item: the tracked checklist is found among these
+    (by its hidden marker) and edited in place, never posted twice."""
+
+    id: int
+    body: str
+
+
+@dataclass(frozen=True)
 class Facts:
     """Data beyond the payload, fetched before evaluation (None: not known). The engine does no I/O."""
 
@@ -123,6 +132,7 @@ class Facts:
     checks: str | None = None  # combined state of the head commit: success, failure, pending
     labels: tuple[str, ...] | None = None  # current labels, when newer than the payload's
     devflow_labels: frozenset[str] | None = None  # labels on the item that Devflow itself added
+    own_comments: tuple[OwnComment, ...] | None = None  # comments Devflow's identity wrote, oldest first
 
     def current_labels(self, event: Event) -> tuple[str, ...]:
         return self.labels if self.labels is not None else event.labels

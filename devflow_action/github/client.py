@@ -194,9 +194,9 @@ class GhClient(SweepCalls):  # sweeps' listings, history and labels: sweep_calls
         )
         return len(items or [])
 
-    def list_comments(self, number: int) -> list[tuple[str, str]]:
+    def list_comments(self, number: int) -> list[tuple[int, str, str]]:
         items = self.pages("/repos/{owner}/{repo}/issues/{issue_number}/comments", {"issue_number": number})
-        return [(str((c.get("user") or {}).get("login") or ""), str(c.get("body") or "")) for c in items]
+        return [(int(c["id"]), str((c.get("user") or {}).get("login", "")), str(c.get("body") or "")) for c in items]
 
     def list_reviews(self, number: int) -> list[tuple[str, str]]:
         items = self.pages("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", {"pull_number": number})
@@ -241,6 +241,14 @@ class GhClient(SweepCalls):  # sweeps' listings, history and labels: sweep_calls
         )
         users = tuple(str(u["login"]) for u in got.get("users") or [])
         return users, tuple(str(t["slug"]) for t in got.get("teams") or [])
+
+    def get_pull(self, number: int) -> dict[str, Any]:
+        item = self.request("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", {"pull_number": number}, expect=dict)
+        return dict(item)
+
+    def list_pulls_for_head(self, head: str) -> list[dict[str, Any]]:
+        items = self.request("GET", "/repos/{owner}/{repo}/pulls", query={"head": head, "state": "open"}, expect=list)
+        return [dict(item) for item in items or []]
 
     def get_file(self, path: str, ref: str | None) -> bytes | None:
         """The file's bytes at ``ref`` (the default branch when None); None when there is no such file
@@ -298,6 +306,11 @@ class GhClient(SweepCalls):  # sweeps' listings, history and labels: sweep_calls
             data={"body": body},
             retry=False,
         )
+
+    def update_comment(self, comment_id: int, body: str) -> None:
+        # Idempotent (the same body twice is the same comment): retried like any call.
+        route = {"comment_id": comment_id}
+        self.request("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", route, data={"body": body})
 
     def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
         self.request(

@@ -56,7 +56,11 @@ class Report:
 
     @property
     def comments(self) -> int:
-        return sum(1 for o in self.outcomes if o.status in ("applied", "dry-run") and o.operation["type"] == "comment")
+        return sum(1 for o in self.outcomes if o.status in ("applied", "dry-run") and _posts(o.operation))
+
+
+def _posts(op: dict[str, Any]) -> bool:
+    return op["type"] == "comment" or (op["type"] == "upsert_comment" and op.get("comment_id") is None)
 
 
 class _Stop(Exception):
@@ -115,6 +119,8 @@ class Executor:
             return (*self._write(present, "labels already absent", lambda: self._removed(present)), tuple(present))
         if isinstance(op, p.Comment):
             return (*self._comment(op), ())
+        if isinstance(op, p.UpsertComment):
+            return (*self._upsert(op), ())
         if isinstance(op, p.Assign):
             missing = [a for a in op.assignees if a not in s.assignees]
             return (*self._write(missing, "already assigned", lambda: port.add_assignees(n, missing)), ())
@@ -194,6 +200,16 @@ class Executor:
             self.state = _with(self.state, comments=self.state.comments + 1)
             return "applied", ""
 
+    def _upsert(self, op: p.UpsertComment) -> tuple[Status, str]:
+        """Edit the comment the plan found, or post it. A post that failed ambiguously is not retried
+        here: the next run finds it by its marker among Devflow's comments and edits it."""
+        ident = op.comment_id
+        if ident is not None:
+            return self._write(True, "", lambda: self.port.update_comment(ident, op.body))
+        status = self._write(True, "", lambda: self.port.create_comment(self.number, op.body))
+        self.state = _with(self.state, comments=self.state.comments + 1)
+        return status
+
     def _has_marker(self, marker: str) -> bool:
         if self._bodies is None:
             # No comment yet means no marker: the read is skipped (fresh `opened` events mostly).
@@ -202,7 +218,7 @@ class Executor:
 
     def _own_bodies(self) -> list[str]:
         me = self.self_login.lower()  # logins are case-insensitive
-        return [body for login, body in self.port.list_comments(self.number) if login.lower() == me]
+        return [body for _, login, body in self.port.list_comments(self.number) if login.lower() == me]
 
 
 def run_marker(run_key: str, op: p.Comment) -> str:

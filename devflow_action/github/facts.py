@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..events.model import Event, Facts
+from ..events.model import Event, Facts, OwnComment
 from .port import GitHubPort, IssueState
 
 # The identity a workflow's GITHUB_TOKEN acts as; labels it added are Devflow's (see docs/rules.md).
@@ -54,6 +54,11 @@ def collect(
             if kind == "labeled":
                 last_actor[label] = actor
         owned = frozenset(label for label in state.labels if last_actor.get(label) == self_login)
+    own = None
+    if "own_comments" in needed:
+        # No comment at all on a fresh event (a pull request just opened): nothing to read.
+        listed = [] if fresh and state.comments == 0 else port.list_comments(number)
+        own = tuple(OwnComment(ident, body) for ident, login, body in listed if login.lower() == self_login.lower())
     facts = Facts(
         now=now,
         files=files,
@@ -62,5 +67,6 @@ def collect(
         checks=checks,
         labels=None if fresh else state.labels,
         devflow_labels=owned,
+        own_comments=own,
     )
     return Observed(facts, state)

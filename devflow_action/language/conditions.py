@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..events.model import Author, Event, Facts
+from . import difficulty as dif
 from .patterns import compile_globs, compile_regex
 
 Test = Callable[[Event, Facts], bool | None]
@@ -32,6 +33,8 @@ class Leaf:
     description: str
     test: Test
     facts: frozenset[str] = frozenset()
+    # The explanation for one event, when it says more than the description (the difficulty's reasons).
+    explain: Callable[[Event, Facts], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ConditionSpec:
     example: str
     schema: Schema
     compile: Callable[[Any], list[Leaf]]  # leaves declare the facts they need
+    whole: bool = False  # compile the mapping at once (its options apply to every operator in it)
 
 
 def _desc(doc: str, schema: Schema) -> Schema:
@@ -153,6 +157,20 @@ def _age_days(e: Event, f: Facts) -> int | None:
     if f.now is None or e.created_at is None:
         return None
     return (f.now - e.created_at).days
+
+
+# --- difficulty (language/difficulty.py) ------------------------------------------------------------
+
+
+def _difficulty(value: Any) -> list[Leaf]:
+    return [
+        Leaf(
+            f"difficulty {c.words}",
+            lambda e, f, c=c: c.holds(e, f.current_labels(e)),  # type: ignore[misc]
+            explain=lambda e, f, c=c: c.explain(e, f.current_labels(e)),  # type: ignore[misc]
+        )
+        for c in dif.compile_difficulty(value, tuple(NUMBER_OPERATORS))
+    ]
 
 
 # --- labels -----------------------------------------------------------------------------------------
@@ -416,6 +434,15 @@ CONDITIONS: dict[str, ConditionSpec] = {
             "approvals: {at_least: 1}",
             lambda e, f: f.approvals if e.kind == "pull_request" else 0,
             frozenset({"approvals"}),
+        ),
+        ConditionSpec(
+            "difficulty",
+            "How hard an issue looks to a newcomer, from its labels, description length, the files it names, "
+            "reproduction steps and links to the code; the plan's explanation shows the reasons.",
+            "difficulty: {at_most: 2}",
+            dif.schema(NUMBER_OPERATORS),
+            _difficulty,
+            whole=True,
         ),
         ConditionSpec(
             "draft",

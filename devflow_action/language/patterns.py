@@ -34,6 +34,13 @@ class Regex:
     def search(self, text: str) -> bool:
         return self.compiled.search(text) is not None
 
+    def find(self, text: str) -> Any:
+        """The first match (a match object with ``group``), or None."""
+        return self.compiled.search(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return str(self.compiled.sub(replacement, text))
+
 
 def compile_regex(pattern: str) -> Regex:
     """RE2 decides what is valid (``regex_errors`` says why not); nothing else parses the pattern first."""

@@ -53,7 +53,8 @@ def evaluate(node: Node, event: Event, facts: Facts, why: Explanation, negated: 
             why.unknown.update(node.facts)
             return None
         holds = value != negated
-        (why.matched if holds else why.missing).append(("not " if negated else "") + node.description)
+        text = node.explain(event, facts) if node.explain else node.description
+        (why.matched if holds else why.missing).append(("not " if negated else "") + text)
         return value
     if isinstance(node, Not):
         inner = evaluate(node.child, event, facts, why, not negated)
