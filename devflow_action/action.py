@@ -16,6 +16,7 @@ from typing import TextIO
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
+from .app.review import REVIEW_TRIGGERS, handle_review
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
 from .events.catalog import RULE_TRIGGERS
 from .events.normalize import PayloadError, normalize
@@ -97,6 +98,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
 
     budget = CallBudget(max_calls, deadline=deadline)
     with GhClient(repository, token, api_url=api_url, budget=budget) as client:
+        client.graphql_url = env.get("GITHUB_GRAPHQL_URL") or None  # auto-merge's mutations
         ctx = RunContext(
             port=client,
             budget=budget,
@@ -117,7 +119,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             print(f"Devflow: {escape_data(config_path)} is valid ({len(config.rules)} rules)", file=out)
             append_summary(f"## Devflow\n\n`{escape_markdown(config_path)}` is valid ({len(config.rules)} rules).", env)
             return Exit.OK
-        if event_name not in RULE_TRIGGERS:
+        if event_name not in RULE_TRIGGERS | REVIEW_TRIGGERS:
             note = (
                 f"nothing to do for '{event_name}' events in this release "
                 "(rules run on issues, pull requests and comments)"
@@ -126,22 +128,39 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
             set_outputs(_outputs(None, Report(), 0), env)
             return Exit.OK
-        result = handle_event(ctx, config, event)
+        results = [handle_event(ctx, config, event)] if event_name in RULE_TRIGGERS else []
+        if not any(r.report.stopped for r in results):  # commands, reviewers, auto-merge: app/review.py
+            results += handle_review(ctx, config, event, payload)
+    if not results:
+        note = f"nothing to do for this '{event_name}' event"
+        print(f"::notice::Devflow: {escape_data(note)}", file=out)
+        append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
+        set_outputs(_outputs(None, Report(), 0), env)
+        return Exit.OK
     calls, writes = budget.calls, budget.writes
-    _log(result, calls, writes, dry_run, out)
-    append_summary(_summary(result, calls, writes, dry_run), env)
-    set_outputs(_outputs(result, result.report, writes), env)
-    if result.report.stopped:
-        print(f"::error::Devflow stopped with work left: {escape_data(result.report.stopped)}; "
+    report = _merged([r.report for r in results])
+    for result in results:
+        _log(result, calls, writes, dry_run, out)
+    append_summary("\n\n".join(_summary(r, calls, writes, dry_run) for r in results), env)
+    set_outputs(_outputs(results[0], report, writes), env)
+    if report.stopped:
+        print(f"::error::Devflow stopped with work left: {escape_data(report.stopped)}; "
               "re-run the job to apply the rest", file=out)  # fmt: skip
         return Exit.STOPPED
-    if result.report.refused:
-        print(f"::error::{escape_data(result.report.refused)}", file=out)
+    if report.refused:
+        print(f"::error::{escape_data(report.refused)}", file=out)
         return Exit.USER
-    if result.report.count("failed"):
+    if report.count("failed"):
         print("::error::GitHub refused some operations (see above)", file=out)
         return Exit.USER
     return Exit.OK
+
+
+def _merged(reports: list[Report]) -> Report:
+    merged = Report([o for r in reports for o in r.outcomes])
+    merged.stopped = next((r.stopped for r in reports if r.stopped), None)
+    merged.refused = next((r.refused for r in reports if r.refused), None)
+    return merged
 
 
 def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], out: TextIO) -> int:

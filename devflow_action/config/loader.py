@@ -19,6 +19,7 @@ from ..language.templates import BUILTIN_TEMPLATES, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from . import reading, yamlpos
 from .model import Config, LabelSpec, Rule, SizeConfig
+from .review import DEFAULT_HOLD, compile_automerge, compile_commands, compile_reviewers
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
 from .yamlpos import Document, Path, format_path
@@ -111,6 +112,19 @@ class _Loader:
             names.setdefault(rule.name, i)
             rules.append(rule)
         size = self._size(data["size"]) if "size" in data and clean(("size",)) else None
+        commands = compile_commands(data["commands"]) if _section(data, "commands", clean) else None
+        reviewers = None
+        if _section(data, "reviewers", clean):
+            reviewers = self.guard(("reviewers", "paths"), lambda: compile_reviewers(data["reviewers"]))
+        automerge = None
+        if _section(data, "automerge", clean):
+            raw = data["automerge"]
+            condition = (
+                self._condition(raw["if"], ("automerge", "if"), clean) if isinstance(raw.get("if"), dict) else None
+            )
+            if condition is not None or "if" not in raw:
+                hold = commands.label_of("hold") if commands is not None else DEFAULT_HOLD
+                automerge = compile_automerge(raw, condition, hold)
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -139,6 +153,9 @@ class _Loader:
             rules=tuple(rules),
             labels=labels,
             size=size,
+            commands=commands,
+            reviewers=reviewers,
+            automerge=automerge,
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,
@@ -248,6 +265,10 @@ class _Loader:
             if ignore is None:
                 return None
         return SizeConfig(buckets, raw.get("above", "XL"), raw.get("prefix", "size/"), ignore)
+
+
+def _section(data: dict[str, Any], name: str, clean: Callable[[Path], bool]) -> bool:
+    return isinstance(data.get(name), dict) and clean((name,))
 
 
 def _mapping(value: Any) -> dict[str, Any]:

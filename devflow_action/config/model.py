@@ -10,6 +10,7 @@ from ..events.model import Event
 from ..language.actions import CompiledAction
 from ..language.patterns import Globs
 from ..language.tree import Node
+from .review import AutomergeConfig, CommandsConfig, ReviewersConfig
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Config:
     rules: tuple[Rule, ...] = ()
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
+    commands: CommandsConfig | None = None  # None: no `commands` section, slash commands are off
+    reviewers: ReviewersConfig | None = None
+    automerge: AutomergeConfig | None = None
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"

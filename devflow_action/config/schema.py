@@ -13,13 +13,14 @@ from typing import Any
 from ..events.catalog import EVENT_KEYS
 from ..language.actions import ACTIONS
 from ..language.conditions import CONDITIONS
+from .review import automerge_schema, commands_schema, reviewers_schema
 
 SUPPORTED_VERSION = 1
 SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "automerge", "notify", "orchestration")
+UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "notify", "orchestration")
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -172,13 +173,6 @@ def build_schema() -> Schema:
             },
         },
     )
-    automerge = _obj(
-        "Merge pull requests that meet conditions.",
-        {
-            "if": {"description": "Conditions for merging.", "$ref": "#/$defs/condition"},
-            "method": {"enum": ["merge", "squash", "rebase"], "description": "Merge method."},
-        },
-    )
     notify = _obj(
         "Notifications.",
         {
@@ -223,7 +217,9 @@ def build_schema() -> Schema:
         "onboarding": onboarding,
         "stale": stale,
         "digest": digest,
-        "automerge": automerge,
+        "commands": commands_schema(),
+        "reviewers": reviewers_schema(),
+        "automerge": automerge_schema(),
         "notify": notify,
         "orchestration": orchestration,
     }

@@ -22,6 +22,7 @@ import httpx2
 from .. import __version__
 from ..events.model import FileChange
 from .budget import CallBudget
+from .client_review import ReviewCalls
 from .errors import MalformedAnswer, Refused
 from .port import IssueState
 from .retry import Malformed, Policy, call
@@ -51,7 +52,7 @@ class CallLog:
         return self.budget.writes
 
 
-class GhClient:
+class GhClient(ReviewCalls):  # the calls of commands, reviewers and auto-merge: client_review.py
     def __init__(
         self,
         repository: str,

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from .. import plan as p
 from .errors import Refused, Stopped, Unavailable
+from .executor_review import REVIEW_OPS, apply_review
 from .port import GitHubPort, IssueState
 from .retry import Policy
 
@@ -86,6 +87,8 @@ class Executor:
 
     def _apply(self, op: p.Operation, index: int) -> tuple[Status, str]:
         s, n, port = self.state, self.number, self.port
+        if isinstance(op, REVIEW_OPS):  # commands and auto-merge: executor_review.py
+            return apply_review(self, op, index)
         if isinstance(op, p.AddLabels):
             missing = [label for label in op.labels if label not in s.labels]
             return self._write(

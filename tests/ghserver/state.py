@@ -176,6 +176,8 @@ class Issue:
     merge_commit_sha: str | None = None
     mergeable: bool | None = True
     commits: int = 1
+    mergeable_state: str | None = None  # None: clean when mergeable, else dirty; or behind, blocked...
+    auto_merge: dict[str, Any] | None = None  # GitHub's auto-merge request, as the REST API shows it
 
 
 class State:
@@ -197,6 +199,7 @@ class State:
         self.collaborators: dict[str, str] = {}  # login -> admin/maintain/write/triage/read
         self.associations: dict[str, str] = {}  # login -> author_association for new writes
         self.user_ids: dict[str, int] = {}
+        self.reactions: list[Any] = []  # handlers_review.Reaction
         self._ids = itertools.count(1001)
 
     # -- ids and users -----------------------------------------------------------------------------

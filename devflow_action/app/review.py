@@ -1,0 +1,28 @@
+"""Use case: everything after the rules for one event: slash commands, suggested reviewers and the
+auto-merge policy. Each part decides from the event whether it has work; none reads anything
+otherwise. A part that stops (rate limit, budget) leaves the rest for the re-run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..config.model import Config
+from ..events.model import Event
+from .commands import handle_commands
+from .context import RunContext
+from .event import Result
+
+# Events that only these features handle (rules never run on them).
+REVIEW_TRIGGERS = frozenset({"check_suite", "check_run", "status"})
+
+
+def handle_review(ctx: RunContext, config: Config, event: Event, payload: dict[str, Any]) -> list[Result]:
+    results: list[Result] = []
+    parts: list[Callable[[], list[Result]]] = [lambda: handle_commands(ctx, config, event)]
+    for part in parts:
+        if any(r.report.stopped for r in results):
+            break
+        results += part()
+    return results
