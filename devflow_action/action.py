@@ -130,7 +130,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             return Exit.OK
         results = [handle_event(ctx, config, event)] if event_name in RULE_TRIGGERS else []
         if not any(r.report.stopped for r in results):  # commands, reviewers, auto-merge: app/review.py
-            results += handle_review(ctx, config, event, payload)
+            results += handle_review(ctx, config, event, payload, workspace)
     if not results:
         note = f"nothing to do for this '{event_name}' event"
         print(f"::notice::Devflow: {escape_data(note)}", file=out)

@@ -6,6 +6,7 @@ otherwise. A part that stops (rate limit, budget) leaves the rest for the re-run
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..config.model import Config
@@ -13,14 +14,20 @@ from ..events.model import Event
 from .commands import handle_commands
 from .context import RunContext
 from .event import Result
+from .reviewers import handle_reviewers
 
 # Events that only these features handle (rules never run on them).
 REVIEW_TRIGGERS = frozenset({"check_suite", "check_run", "status"})
 
 
-def handle_review(ctx: RunContext, config: Config, event: Event, payload: dict[str, Any]) -> list[Result]:
+def handle_review(
+    ctx: RunContext, config: Config, event: Event, payload: dict[str, Any], workspace: Path
+) -> list[Result]:
     results: list[Result] = []
-    parts: list[Callable[[], list[Result]]] = [lambda: handle_commands(ctx, config, event)]
+    parts: list[Callable[[], list[Result]]] = [
+        lambda: handle_commands(ctx, config, event),
+        lambda: handle_reviewers(ctx, config, event, workspace),
+    ]
     for part in parts:
         if any(r.report.stopped for r in results):
             break
