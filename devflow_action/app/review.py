@@ -11,6 +11,7 @@ from typing import Any
 
 from ..config.model import Config
 from ..events.model import Event
+from .automerge import evaluate_pull, handle_automerge
 from .commands import handle_commands
 from .context import RunContext
 from .event import Result
@@ -27,9 +28,15 @@ def handle_review(
     parts: list[Callable[[], list[Result]]] = [
         lambda: handle_commands(ctx, config, event),
         lambda: handle_reviewers(ctx, config, event, workspace),
+        lambda: handle_automerge(ctx, config, event, payload),
     ]
     for part in parts:
         if any(r.report.stopped for r in results):
             break
         results += part()
+    commanded = event.name == "issue_comment" and event.kind == "pull_request" and event.number is not None
+    if config.automerge is not None and commanded and results and not any(r.report.stopped for r in results):
+        # Labels a command set with the workflow's token start no workflow: evaluate the policy now.
+        assert event.number is not None
+        results.append(evaluate_pull(ctx, config.automerge, event.repository, event.number))
     return results
