@@ -130,7 +130,10 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             return Exit.OK
         results = [handle_event(ctx, config, event)] if event_name in RULE_TRIGGERS else []
         if not any(r.report.stopped for r in results):  # commands, reviewers, auto-merge: app/review.py
-            results += handle_review(ctx, config, event, payload, workspace)
+            more = handle_review(ctx, config, event, payload, workspace)
+            if more and results and not (results[0].plan.rules or results[0].plan.operations):
+                results = []  # no rule for this event: the commands' (or policy's) result says it all
+            results += more
     if not results:
         note = f"nothing to do for this '{event_name}' event"
         print(f"::notice::Devflow: {escape_data(note)}", file=out)

@@ -35,7 +35,12 @@ def handle_review(
             break
         results += part()
     commanded = event.name == "issue_comment" and event.kind == "pull_request" and event.number is not None
-    if config.automerge is not None and commanded and results and not any(r.report.stopped for r in results):
+    relabelled = any(
+        o.status == "applied" and o.operation["type"] in ("add_labels", "remove_labels")
+        for r in results
+        for o in r.report.outcomes
+    )
+    if config.automerge is not None and commanded and relabelled and not any(r.report.stopped for r in results):
         # Labels a command set with the workflow's token start no workflow: evaluate the policy now.
         assert event.number is not None
         results.append(evaluate_pull(ctx, config.automerge, event.repository, event.number))
