@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.api_calls        (or: python benchmarks/api_calls.py)
 
-Prints a Markdown table: calls (writes) per scenario next to the lower bound (reads needed + one
+Prints Markdown tables: calls (writes) per scenario (then per slash command, suggested-reviewers
+run and auto-merge policy evaluation: review_calls.py) next to the lower bound (reads needed + one
 write per kind of change). Run by hand; copy the table to docs/benchmarks.md.
 """
 
@@ -65,3 +66,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print()
+    from benchmarks.review_calls import main as review_main  # commands, reviewers, auto-merge
+
+    review_main()
