@@ -85,20 +85,41 @@ def reviewers(files: int, loaded: bool) -> Run:
 
 
 SCENARIOS: list[tuple[str, Run, tuple[int, int], str]] = [
-    ("`/label docs` by the owner", command("/label docs", "OWNER", None), (0, 2), "label + 👍; the association answers"),
+    (
+        "`/label docs` by the owner",
+        command("/label docs", "OWNER", None),
+        (0, 2),
+        "label + 👍; the association answers",
+    ),
     ("`/label docs` by a member", command("/label docs"), (1, 2), "1 permission read + label + 👍"),
     ("3 commands by a member", command("/label docs\n/assign\n/hold"), (1, 4), "one permission read for all three"),
-    ("refused `/lgtm` (triage)", command("/lgtm", role="triage", pull=True), (2, 2),
-     "permission + reply-marker check; 😕 + reply"),
+    (
+        "refused `/lgtm` (triage)",
+        command("/lgtm", role="triage", pull=True),
+        (2, 2),
+        "permission + reply-marker check; 😕 + reply",
+    ),
     ("re-run of a handled comment", command("/label docs", rerun=True), (1, 0), "Devflow's reaction is there: done"),
-    ("policy: waiting (status comment posted)", policy(approved_by=None), (4, 1),
-     "pull, reviews, status, check runs; comment"),
-    ("policy: conditions hold (auto-merge on)", policy(), (5, 2),
-     "the 4 + the approver's permission; GraphQL mutation + comment"),
+    (
+        "policy: waiting (status comment posted)",
+        policy(approved_by=None),
+        (4, 1),
+        "pull, reviews, status, check runs; comment",
+    ),
+    (
+        "policy: conditions hold (auto-merge on)",
+        policy(),
+        (5, 2),
+        "the 4 + the approver's permission; GraphQL mutation + comment",
+    ),
     ("policy: mergeable now (merge)", policy(state="clean"), (5, 2), "5 reads; merge + comment"),
     ("policy: re-run after enabling", policy(rerun=True), (6, 0), "5 reads + the status comment; nothing to write"),
-    ("reviewers, 250 files, 1 place, 3 owners", reviewers(250, False), (5, 1),
-     "3 file pages, CODEOWNERS, open PRs; one request"),
+    (
+        "reviewers, 250 files, 1 place, 3 owners",
+        reviewers(250, False),
+        (5, 1),
+        "3 file pages, CODEOWNERS, open PRs; one request",
+    ),
     ("reviewers, choice by load", reviewers(3, True), (3, 1), "files, CODEOWNERS, open PRs; one request"),
 ]
 
