@@ -8,7 +8,9 @@ FROM ${BASE} AS deps
 WORKDIR /src
 COPY pyproject.toml ./
 # Only the runtime dependencies, from pyproject.toml: this layer changes when they do, not with the code.
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+# The `state` extra too (psycopg, redis, yoyo): an orchestration URL must work in the image; a run
+# without one never imports them.
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['state']))" > requirements.txt \
     && pip install --no-cache-dir --prefix=/deps -r requirements.txt
 
 FROM ${BASE} AS app

@@ -11,12 +11,14 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
 from .app.review import REVIEW_TRIGGERS, handle_review
+from .app.state_wiring import choose, failure_text, open_state, secrets_of, state_required_failed, summary_markdown
+from .config.model import Config
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown
 from .events.catalog import RULE_TRIGGERS
 from .events.normalize import PayloadError, normalize
@@ -30,6 +32,9 @@ from .redact import register_secret
 from .report import plan_markdown, plan_text
 from .workflow import append_summary, commands_stopped, input_bool, input_value, set_outputs
 
+if TYPE_CHECKING:
+    from .state.guard import Guarded
+
 COMMANDS = ("auto", "validate")  # triage, stale, digest, sync-labels arrive with the features that build them
 DEFAULT_MAX_CALLS = 200
 DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minute job timeout
@@ -37,9 +42,9 @@ DEFAULT_DEADLINE = 300.0  # seconds: well inside the shipped workflows' 10-minut
 
 def main(env: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
     token = input_value("github-token", "", env) or env.get("GITHUB_TOKEN", "")
-    if token:  # first thing: the runner hides it from every later log line, whoever prints it
-        print(f"::add-mask::{escape_data(token)}", file=out, flush=True)
-        register_secret(token)
+    # First thing: the runner hides these from every later log line, whoever prints them.
+    state_secrets = secrets_of(input_value("orchestration-url", "", env), input_value("orchestration-token", "", env))
+    _mask([token, *state_secrets], out)
 
     def report(code: Exit, message: str) -> None:
         if code == Exit.STOPPED:
@@ -52,6 +57,33 @@ def main(env: Mapping[str, str] = os.environ, out: TextIO = sys.stdout) -> int:
             print(text, file=out)
 
     return guarded(lambda: _run(env, out, token), report, print_traceback)
+
+
+def _mask(secrets: list[str], out: TextIO) -> None:
+    for secret in secrets:
+        if secret:
+            print(f"::add-mask::{escape_data(secret)}", file=out, flush=True)
+            register_secret(secret)
+
+
+def _open_state(env: Mapping[str, str], config: Config, required: bool, dry_run: bool, out: TextIO) -> Guarded | None:
+    """The state store the inputs or .devflow.yml name (docs/state.md), or None: GitHub only."""
+    choice = choose(input_value("orchestration-url", "", env), required, config, env)
+    if input_value("orchestration-token", "", env):
+        print("::notice::Devflow: orchestration-token is for the orchestration service, which this release "
+              "does not have; it is not used", file=out)  # fmt: skip
+    if choice.url is not None and dry_run:  # a dry run records nothing: not even a connection or a migration
+        print("Devflow: dry run: the state store is not used", file=out)
+        return None
+    if choice.url is None:
+        if choice.required:
+            raise UsageError("state-required is set, but no orchestration URL is configured (or its variable is empty)")
+        return None
+    if not input_value("orchestration-url", "", env):  # from .devflow.yml's url_env: mask it before use
+        _mask(choice.url.secrets, out)
+    state = open_state(choice.url, choice.required)
+    print(f"Devflow: state in {escape_data(state.where)}, from {escape_data(choice.source)}", file=out)
+    return state
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -80,6 +112,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         raise UsageError(f"unknown command '{command}'; this release has: {', '.join(COMMANDS)}")
     try:
         dry_run = input_bool("dry-run", False, env)
+        state_required = input_bool("state-required", False, env)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     config_path = input_value("config", ".devflow.yml", env)
@@ -128,12 +161,17 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
             set_outputs(_outputs(None, Report(), 0), env)
             return Exit.OK
-        results = [handle_event(ctx, config, event)] if event_name in RULE_TRIGGERS else []
-        if not any(r.report.stopped for r in results):  # commands, reviewers, auto-merge: app/review.py
-            more = handle_review(ctx, config, event, payload, workspace)
-            if more and results and not (results[0].plan.rules or results[0].plan.operations):
-                results = []  # no rule for this event: the commands' (or policy's) result says it all
-            results += more
+        ctx.store = state = _open_state(env, config, state_required, dry_run, out)
+        try:
+            results = [handle_event(ctx, config, event)] if event_name in RULE_TRIGGERS else []
+            if not any(r.report.stopped for r in results):  # commands, reviewers, auto-merge: app/review.py
+                more = handle_review(ctx, config, event, payload, workspace)
+                if more and results and not (results[0].plan.rules or results[0].plan.operations):
+                    results = []  # no rule for this event: the commands' (or policy's) result says it all
+                results += more
+        finally:
+            if state is not None:
+                state.close()
     if not results:
         note = f"nothing to do for this '{event_name}' event"
         print(f"::notice::Devflow: {escape_data(note)}", file=out)
@@ -144,11 +182,17 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     report = _merged([r.report for r in results])
     for result in results:
         _log(result, calls, writes, dry_run, out)
-    append_summary("\n\n".join(_summary(r, calls, writes, dry_run) for r in results), env)
+    summary = "\n\n".join(_summary(r, calls, writes, dry_run) for r in results)
+    append_summary(summary + (f"\n\n{summary_markdown(state)}" if state else ""), env)
     set_outputs(_outputs(results[0], report, writes), env)
+    lost = failure_text(state) if state is not None else None
+    if lost and state is not None:
+        print(f"::{'error' if state_required_failed(state) else 'warning'}::Devflow: {escape_data(lost)}", file=out)
     if report.stopped:
         print(f"::error::Devflow stopped with work left: {escape_data(report.stopped)}; "
               "re-run the job to apply the rest", file=out)  # fmt: skip
+        return Exit.STOPPED
+    if state is not None and state_required_failed(state):
         return Exit.STOPPED
     if report.refused:
         print(f"::error::{escape_data(report.refused)}", file=out)

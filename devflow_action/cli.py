@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", default=DEFAULT_PATH, help="config file (default: .devflow.yml)")
     plan.add_argument("--facts", type=Path, help='JSON file of facts beyond the payload, e.g. {"files": [...]}')
     plan.add_argument("--format", choices=("text", "json"), default="text")
+
+    state = sub.add_parser("state", help="the optional state store: migrate, status, events (docs/state.md)")
+    state.add_argument("action", choices=("migrate", "status", "events"))
+    state.add_argument("--url", help="postgresql:// or redis:// URL (default: $DEVFLOW_STATE_URL, which keeps "
+                       "the password out of the process list)")  # fmt: skip
+    state.add_argument("--repo", help="events: only this repository (owner/name)")
+    state.add_argument("--limit", type=int, default=20, help="events: how many, newest first (default 20)")
+    state.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -120,7 +129,20 @@ def _input_failed(exc: InputError) -> int:
     return EXIT_INVALID
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan}
+def cmd_state(args: argparse.Namespace) -> int:
+    from .app import state_admin
+
+    url = args.url or os.environ.get(state_admin.URL_ENV, "")
+    if args.action == "migrate":
+        print(state_admin.migrate(url))
+    elif args.action == "status":
+        print(state_admin.status(url))
+    else:
+        print(state_admin.events(url, args.repo, args.limit, args.format))
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "state": cmd_state}
 
 
 def _report(code: Exit, message: str) -> None:

@@ -1,7 +1,8 @@
 """The one error handler of every entry point: an exception becomes an exit code (``exits.Exit``).
 
 Bugs print a traceback (redacted) and exit 3; everything else is an expected failure with a plain
-message: usage and configuration errors and GitHub's refusals exit 1, stops with work left exit 2.
+message: usage and configuration errors and GitHub's refusals exit 1, stops with work left exit 2
+(GitHub's, and a state store that is required but unavailable).
 Output that cannot be written is the environment's doing, not a bug, and is handled as the standard
 tools handle it: a closed pipe (``devflow plan ... | head -1``) ends the command quietly with 141, the
 status of a tool killed by SIGPIPE; a full disk or a read-only file is one line, ``write error: ...``,
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from .diagnostics import ConfigError
 from .exits import Exit, UsageError
 from .github.errors import Refused, Stopped
+from .ledger import StateUnavailable
 from .redact import redact
 
 Reporter = Callable[[Exit, str], None]
@@ -34,7 +36,7 @@ def exit_code_for(exc: BaseException) -> Exit:
         return Exit.BROKEN_PIPE
     if isinstance(exc, UsageError | ConfigError | Refused) or _write_failure(exc):
         return Exit.USER
-    if isinstance(exc, Stopped):
+    if isinstance(exc, Stopped | StateUnavailable):
         return Exit.STOPPED
     return Exit.BUG
 
@@ -52,7 +54,7 @@ def guarded(body: Callable[[], int], report: Reporter, print_traceback: Callable
     except BrokenPipeError:  # the reader has gone (`| head`): nobody is left to tell
         _release_stdout()
         return int(Exit.BROKEN_PIPE)
-    except (UsageError, Refused, Stopped) as exc:
+    except (UsageError, Refused, Stopped, StateUnavailable) as exc:
         code = exit_code_for(exc)
         report(code, redact(str(exc)))
         return int(code)

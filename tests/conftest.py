@@ -9,7 +9,7 @@ import pytest
 
 from . import githubdata
 
-pytest_plugins = ["tests.ghserver.fixtures"]
+pytest_plugins = ["tests.ghserver.fixtures", "tests.state_fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..github.budget import CallBudget
 from ..github.facts import DEFAULT_SELF_LOGIN
 from ..github.port import GitHubPort
 from ..github.retry import Policy
+
+if TYPE_CHECKING:  # the default path (no state) never loads the state package
+    from ..state.model import StateStore
 
 
 def _utcnow() -> datetime:
@@ -27,4 +30,4 @@ class RunContext:
     dry_run: bool = False
     self_login: str = DEFAULT_SELF_LOGIN  # the identity Devflow writes as (see docs/rules.md)
     policy: Policy = field(default_factory=Policy)
-    store: Any = None  # the state store when an orchestration URL is configured; None: GitHub only
+    store: StateStore | None = None  # when an orchestration URL is set (docs/state.md); None: GitHub only

@@ -13,6 +13,7 @@ from ..github.executor import Executor, Report
 from ..github.facts import Observed, collect
 from ..plan import Plan
 from .context import RunContext
+from .record import ledger_for, record
 
 FRESH_FOR = timedelta(minutes=5)  # an event older than this may be stale: read the item before writing
 
@@ -32,7 +33,14 @@ def is_fresh(event: Event, attempt: int, now: datetime) -> bool:
 
 def handle_event(ctx: RunContext, config: Config, event: Event, *, fresh: bool | None = None) -> Result:
     """No rule triggered by the event: no call at all. Otherwise the declared facts, then the plan,
-    then the writes the observed state still needs. ``fresh`` overrides the freshness heuristic."""
+    then the writes the observed state still needs. ``fresh`` overrides the freshness heuristic.
+    With a state store, the writes go through the event's ledger and the run is recorded."""
+    result = _handle(ctx, config, event, fresh)
+    record(ctx, event, result)
+    return result
+
+
+def _handle(ctx: RunContext, config: Config, event: Event, fresh: bool | None) -> Result:
     if not has_work(config, event):
         return Result(evaluate(event, config), Report(), None)
     assert event.number is not None
@@ -51,5 +59,7 @@ def handle_event(ctx: RunContext, config: Config, event: Event, *, fresh: bool |
             return Result(plan, Report(stopped=f"stopped before planning: {exc}"), None)
         return Result(plan, Report(refused=f"GitHub refused a read before planning: {exc}"), None)
     plan = evaluate(event, config, observed.facts)
-    executor = Executor(ctx.port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy)
+    executor = Executor(
+        ctx.port, event.number, observed.state, ctx.dry_run, ctx.run_key, ctx.policy, ledger_for(ctx, event)
+    )
     return Result(plan, executor.run(plan), observed)

@@ -18,7 +18,7 @@ from ..language.patterns import PatternError, compile_globs
 from ..language.templates import BUILTIN_TEMPLATES, compile_template
 from ..language.tree import AllOf, AnyOf, Node, Not
 from . import reading, yamlpos
-from .model import Config, LabelSpec, Rule, SizeConfig
+from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig
 from .review import DEFAULT_HOLD, compile_automerge, compile_commands, compile_reviewers
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
@@ -125,6 +125,10 @@ class _Loader:
             if condition is not None or "if" not in raw:
                 hold = commands.label_of("hold") if commands is not None else DEFAULT_HOLD
                 automerge = compile_automerge(raw, condition, hold)
+        orchestration = None
+        if isinstance(data.get("orchestration"), dict) and clean(("orchestration",)):
+            raw = data["orchestration"]
+            orchestration = Orchestration(raw.get("url_env"), bool(raw.get("state_required", False)))
         for section in UNBUILT_SECTIONS:
             if section in data:
                 self.at(
@@ -156,6 +160,7 @@ class _Loader:
             commands=commands,
             reviewers=reviewers,
             automerge=automerge,
+            orchestration=orchestration,
             sections=tuple((s, data[s]) for s in UNBUILT_SECTIONS if s in data),
             warnings=tuple(sorted(self.problems)),
             path=self.filename,

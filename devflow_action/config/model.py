@@ -56,6 +56,14 @@ class SizeConfig:
 
 
 @dataclass(frozen=True)
+class Orchestration:
+    """Where the state lives: the name of an environment variable holding the URL, never the URL."""
+
+    url_env: str | None = None
+    state_required: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     version: int
     rules: tuple[Rule, ...] = ()
@@ -64,6 +72,7 @@ class Config:
     commands: CommandsConfig | None = None  # None: no `commands` section, slash commands are off
     reviewers: ReviewersConfig | None = None
     automerge: AutomergeConfig | None = None
+    orchestration: Orchestration | None = None
     sections: tuple[tuple[str, Any], ...] = ()  # accepted sections whose features are not built yet
     warnings: tuple[Diagnostic, ...] = ()
     path: str = ".devflow.yml"

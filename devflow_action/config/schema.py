@@ -20,7 +20,7 @@ SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "notify", "orchestration")
+UNBUILT_SECTIONS = ("onboarding", "stale", "digest", "notify")
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -190,10 +190,25 @@ def build_schema() -> Schema:
         },
     )
     orchestration = _obj(
-        "Optional orchestration service (state, queue, metrics).",
+        "Optional state (docs/state.md): where to record events, rule results and the idempotency ledger.",
         {
-            "url_env": {"type": "string", "description": "Variable holding the orchestration URL."},
-            "state_required": {"type": "boolean", "description": "Fail when the state store is unreachable."},
+            "url_env": {
+                "type": "string",
+                "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                "description": "Name of the environment variable holding the URL (postgresql://, redis://); "
+                "the action's orchestration-url input wins over it.",
+                "x-hint": "name an environment variable, like DEVFLOW_STATE_URL",
+            },
+            "state_required": {
+                "type": "boolean",
+                "description": "Stop (exit 2) rather than write to GitHub what the state store cannot record.",
+            },
+        },
+        **{
+            "x-forbidden": {
+                "url": "the URL holds a password: never write it in .devflow.yml; put it in a secret, pass it "
+                "as an environment variable and name that variable with `url_env`"
+            }
         },
     )
     top = {

@@ -84,8 +84,11 @@ def _translate(error: jsonschema.ValidationError, doc: Document, filename: str, 
     if kind == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         what = schema.get("x-kind", "key")
+        forbidden = schema.get("x-forbidden", {})
         for key in value:
-            if key not in allowed:
+            if key in forbidden:
+                yield _diag(doc, filename, (*path, key), forbidden[key], at=(*path, key))
+            elif key not in allowed:
                 hint = did_you_mean(key, allowed) or (f"; expected one of: {', '.join(allowed)}" if allowed else "")
                 yield _diag(doc, filename, path, f"unknown {what} '{key}'{hint}", at=(*path, key))
         return

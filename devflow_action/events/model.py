@@ -61,6 +61,8 @@ class Event:
     state: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    closed_at: datetime | None = None
+    merged_at: datetime | None = None  # pull requests: when merged (the state's metrics read it)
     additions: int | None = None
     deletions: int | None = None
     changed_files: int | None = None

@@ -117,6 +117,7 @@ def _common(event: Event, item: dict[str, Any]) -> dict[str, Any]:
         "state": item.get("state") if isinstance(item.get("state"), str) else None,
         "created_at": _time(item.get("created_at")),
         "updated_at": _time(item.get("updated_at")),
+        "closed_at": _time(item.get("closed_at")),
         "comments": _int(item.get("comments")),
         "milestone": _int(_dict(item.get("milestone")).get("number")),
         "locked": bool(item.get("locked", False)),
@@ -145,6 +146,7 @@ def _from_pull(event: Event, pull: dict[str, Any]) -> Event:
         additions=_int(pull.get("additions")),
         deletions=_int(pull.get("deletions")),
         changed_files=_int(pull.get("changed_files")),
+        merged_at=_time(pull.get("merged_at")),
         **_common(event, pull),
     )
 

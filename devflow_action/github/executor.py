@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .. import plan as p
+from ..ledger import Ledger, StateUnavailable
+from . import ledgered
 from .errors import Refused, Stopped, Unavailable
 from .executor_review import REVIEW_OPS, apply_review
 from .port import GitHubPort, IssueState
@@ -63,6 +65,7 @@ class Executor:
     dry_run: bool = False
     run_key: str | None = None  # e.g. the workflow run id: keys markers of non-`once` comments
     policy: Policy = field(default_factory=Policy)
+    ledger: Ledger | None = None  # the event's idempotency ledger (state store), or None: GitHub only
     _bodies: list[str] | None = None
 
     def run(self, plan: p.Plan) -> Report:
@@ -72,15 +75,22 @@ class Executor:
             if report.stopped:
                 report.outcomes.append(Outcome(_json(op), "left", report.stopped))
                 continue
+            todo, note, claimed = op, "", list[str]()
             try:
-                status, detail = self._apply(op, i)
-            except Stopped as exc:  # rate limit, budget, deadline, GitHub unavailable: work left
-                report.stopped = str(exc)
-                report.outcomes.append(Outcome(_json(op), "left", str(exc)))
-                continue
+                if self.ledger is not None:  # checked before the write, recorded after (ledgered.py)
+                    todo, claimed, note = ledgered.claim(self.ledger, op, _json(op))
+                status, detail = self._apply(todo, i) if todo is not None else ("skipped", note)
+            except (Stopped, StateUnavailable) as exc:  # rate limit, budget, deadline, GitHub (or a
+                report.stopped = str(exc)  # required state store) unavailable: work left
+                status, detail = "left", str(exc)
             except Refused as exc:  # GitHub would say no again: this one failed, the rest goes on
                 status, detail = "failed", str(exc)
-            report.outcomes.append(Outcome(_json(op), status, detail))
+            report.outcomes.append(Outcome(_json(todo or op), status, detail))
+            if self.ledger is not None:
+                try:
+                    ledgered.settle(self.ledger, claimed, status)
+                except StateUnavailable as exc:  # done on GitHub but not recorded: write nothing more
+                    report.stopped = f"{exc} (the {op.type} before it was {status}, not recorded)"
         return report
 
     # one method per operation type --------------------------------------------------------------

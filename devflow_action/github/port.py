@@ -1,4 +1,4 @@
-"""The narrow port to GitHub: the few calls Devflow makes. The ghapi client implements it; nothing
+"""The narrow port to GitHub: the few calls Devflow makes. The HTTP client (client.py) implements it; nothing
 outside ``devflow_action.github`` talks to GitHub."""
 
 from __future__ import annotations
