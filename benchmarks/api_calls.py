@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.api_calls        (or: python benchmarks/api_calls.py)
 
 Prints Markdown tables: calls (writes) per scenario next to the lower bound (reads needed + one
-write per kind of change), then the sweeps' calls per item. Run by hand; copy the tables to
+write per kind of change), then the sweeps' calls per item, then per slash command, suggested-reviewers
+run and auto-merge policy evaluation (review_calls.py). Run by hand; copy the tables to
 docs/benchmarks.md.
 """
 
@@ -128,3 +129,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    print()
+    from benchmarks.review_calls import main as review_main  # commands, reviewers, auto-merge
+
+    review_main()

@@ -18,6 +18,7 @@ from .app.checks import COMPLETION_EVENTS, handle_completion
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
+from .app.review import REVIEW_TRIGGERS, handle_review
 from .app.state_wiring import choose, failure_text, open_state, secrets_of, state_required_failed, summary_markdown
 from .config.model import Config
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown, markdown_code
@@ -143,6 +144,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     budget = CallBudget(max_calls, deadline=deadline)
     policy = Policy(initial=backoff, max_backoff=min(Policy.max_backoff, 16 * backoff))
     with GhClient(repository, token, api_url=api_url, budget=budget, policy=policy) as client:
+        client.graphql_url = env.get("GITHUB_GRAPHQL_URL") or None  # auto-merge's mutations
         ctx = RunContext(
             port=client,
             budget=budget,
@@ -177,9 +179,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
                                              run_key=ctx.run_key)  # fmt: skip
                 code = max(code, Exit(done)) if code != Exit.USER else code
             return code
-        if event_name in COMPLETION_EVENTS:
-            return _completed(handle_completion(ctx, config, event_name, payload), budget, dry_run, env, out)
-        if event_name not in RULE_TRIGGERS:
+        if event_name not in RULE_TRIGGERS | REVIEW_TRIGGERS | set(COMPLETION_EVENTS):
             note = (
                 f"nothing to do for '{event_name}' events in this release "
                 "(rules run on issues, pull requests and comments)"
@@ -190,29 +190,47 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             return Exit.OK
         ctx.store = state = _open_state(env, config, state_required, dry_run, out)
         try:
-            result = handle_event(ctx, config, event)
+            if event_name in COMPLETION_EVENTS:  # checks finished: the checklists they concern (app/checks.py)
+                results = handle_completion(ctx, config, event_name, payload)
+            else:
+                results = [handle_event(ctx, config, event)] if event_name in RULE_TRIGGERS else []
+            if not any(r.report.stopped for r in results):  # commands, reviewers, auto-merge: app/review.py
+                more = handle_review(ctx, config, event, payload, workspace)
+                silent = not (results and (results[0].plan.rules or results[0].plan.operations))
+                if more and results and event_name not in COMPLETION_EVENTS and silent:
+                    results = []  # no rule for this event: the commands' (or policy's) result says it all
+                results += more
         finally:
             if state is not None:
                 state.close()
+    if not results:
+        note = f"nothing to do for this '{event_name}' event"
+        print(f"::notice::Devflow: {escape_data(note)}", file=out)
+        append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
+        set_outputs(_outputs(None, Report(), 0), env)
+        return Exit.OK
     calls, writes = budget.calls, budget.written  # writes GitHub accepted, not tried
-    _log(result, calls, writes, dry_run, out)
-    append_summary(_summary(result, calls, writes, dry_run) + (f"\n\n{summary_markdown(state)}" if state else ""), env)
-    set_outputs(_outputs(result, result.report, writes), env)
+    report = _merged([r.report for r in results])
+    for result in results:
+        _log(result, calls, writes, dry_run, out)
+    summary = "\n\n".join(_summary(r, calls, writes, dry_run) for r in results)
+    append_summary(summary + (f"\n\n{summary_markdown(state)}" if state else ""), env)
+    set_outputs(_outputs(results[0], report, writes), env)
     lost = failure_text(state) if state is not None else None
     if lost and state is not None:
         print(f"::{'error' if state_required_failed(state) else 'warning'}::Devflow: {escape_data(lost)}", file=out)
     if not dry_run:
-        _notify(config, repository, result.report, env, out)
-    if result.report.stopped:
-        print(f"::error::Devflow stopped with work left: {escape_data(result.report.stopped)}; "
+        _notify(config, repository, report, env, out)
+    if report.stopped:
+        print(f"::error::Devflow stopped with work left: {escape_data(report.stopped)}; "
               "re-run the job to apply the rest", file=out)  # fmt: skip
         return Exit.STOPPED
     if state is not None and state_required_failed(state):
         return Exit.STOPPED
-    if result.report.refused:
-        print(f"::error::{escape_data(result.report.refused)}", file=out)
+    if report.refused:
+        print(f"::error::{escape_data(report.refused)}", file=out)
         return Exit.USER
-    if result.report.count("failed"):
+    if report.count("failed"):
         print("::error::GitHub refused some operations (see above)", file=out)
         return Exit.USER
     return Exit.OK
@@ -231,22 +249,11 @@ def _notify(config: Config, repository: str, report: Report, env: Mapping[str, s
         print(f"::warning::Devflow: notification failed: {escape_data(warning)}", file=out)
 
 
-def _completed(results: list[Result], budget: CallBudget, dry_run: bool, env: Mapping[str, str], out: TextIO) -> int:
-    """Checks completed: the checklist of each pull request they ran for, reported one after the other."""
-    if not results:
-        note = "no onboarding checklist to update for these checks"
-        print(f"::notice::Devflow: {note}", file=out)
-        append_summary(f"## Devflow\n\n{note}.", env)
-        set_outputs(_outputs(None, Report(), budget.writes), env)
-        return Exit.OK
-    report = Report([o for r in results for o in r.report.outcomes])
-    report.stopped = next((r.report.stopped for r in results if r.report.stopped), None)
-    report.refused = next((r.report.refused for r in results if r.report.refused), None)
-    for result in results:
-        _log(result, budget.calls, budget.writes, dry_run, out)
-    append_summary("\n\n".join(_summary(r, budget.calls, budget.writes, dry_run) for r in results), env)
-    set_outputs(_outputs(results[0], report, budget.writes), env)
-    return Exit.STOPPED if report.stopped else Exit.USER if report.refused or report.count("failed") else Exit.OK
+def _merged(reports: list[Report]) -> Report:
+    merged = Report([o for r in reports for o in r.outcomes])
+    merged.stopped = next((r.stopped for r in reports if r.stopped), None)
+    merged.refused = next((r.refused for r in reports if r.refused), None)
+    return merged
 
 
 def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], out: TextIO) -> int:

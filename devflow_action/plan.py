@@ -69,9 +69,34 @@ class SetMilestone:
 
 
 @dataclass(frozen=True)
+class Unassign:
+    assignees: tuple[str, ...]
+    type: str = field(default="unassign", init=False)
+
+
+@dataclass(frozen=True)
+class React:
+    """A reaction on the comment that carried slash commands (``+1`` done, ``confused`` refused)."""
+
+    comment_id: int
+    content: str
+    type: str = field(default="reaction", init=False)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A short answer to a comment's commands (why one was refused or failed); ``marker`` names the
+    comment it answers, so it is posted once."""
+
+    body: str  # includes the marker
+    marker: str
+    type: str = field(default="reply", init=False)
+
+
+@dataclass(frozen=True)
 class UpsertComment:
     """Keep one comment, found by its hidden marker, up to date: edit ``comment_id`` in place, or post
-    it when there is none yet (the onboarding checklist)."""
+    it when there is none yet (the onboarding checklist, the auto-merge status)."""
 
     body: str  # includes the marker
     marker: str
@@ -79,13 +104,55 @@ class UpsertComment:
     type: str = field(default="upsert_comment", init=False)
 
 
+@dataclass(frozen=True)
+class EnableAutomerge:
+    """GitHub's auto-merge on the pull request (GraphQL ``enablePullRequestAutoMerge``); ``sha``: the
+    head it was decided for. When GitHub answers that the pull request can merge now, it is merged."""
+
+    pull_request_id: str  # the pull request's node id
+    method: str  # merge, squash, rebase
+    sha: str
+    type: str = field(default="enable_automerge", init=False)
+
+
+@dataclass(frozen=True)
+class DisableAutomerge:
+    pull_request_id: str
+    type: str = field(default="disable_automerge", init=False)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Merge now (REST); ``sha`` makes GitHub refuse when the head moved since the decision."""
+
+    method: str
+    sha: str
+    type: str = field(default="merge", init=False)
+
+
 Operation = (
-    AddLabels | RemoveLabels | Comment | Assign | RequestReview | Close | Reopen | Lock | SetMilestone | UpsertComment
+    AddLabels
+    | RemoveLabels
+    | Comment
+    | Assign
+    | RequestReview
+    | Close
+    | Reopen
+    | Lock
+    | SetMilestone
+    | Unassign
+    | React
+    | Reply
+    | UpsertComment
+    | EnableAutomerge
+    | DisableAutomerge
+    | Merge
 )
 OPERATION_TYPES: dict[str, type[Operation]] = {
     cls.type: cls
     for cls in (
-        AddLabels, RemoveLabels, Comment, Assign, RequestReview, Close, Reopen, Lock, SetMilestone, UpsertComment
+        AddLabels, RemoveLabels, Comment, Assign, RequestReview, Close, Reopen, Lock, SetMilestone, Unassign, React,
+        Reply, UpsertComment, EnableAutomerge, DisableAutomerge, Merge,
     )
 }  # fmt: skip
 

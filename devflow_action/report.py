@@ -14,10 +14,10 @@ def one_line(text: object) -> str:
 
 def _op_text(op: dict[str, object]) -> str:
     kind = op.pop("type")
-    if kind == "comment":
+    if kind in ("comment", "reply", "upsert_comment"):
         body = str(op["body"]).strip().splitlines()
-        return f"comment: {one_line(body[0]) if body else ''}{' …' if len(body) > 1 else ''}" + (
-            f"  [once: {op['marker']}]" if op.get("marker") else ""
+        return f"{kind}: {one_line(body[0]) if body else ''}{' …' if len(body) > 1 else ''}" + (
+            f"  [{'once: ' if kind == 'comment' else ''}{op['marker']}]" if op.get("marker") else ""
         )
     if kind == "upsert_comment":
         first = str(op["body"]).strip().splitlines()[0]

@@ -22,11 +22,11 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_valid_config_exits_0_and_prints_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(
         tmp_path,
-        "version: 1\nautomerge: {method: squash}\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n",
+        "version: 1\nlabels:\n  b: {}\nrules:\n  - name: r\n    on: issues\n    then: [{label: a}]\n",
     )
     assert main(["validate", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert f"{path}:2:1: warning: automerge:" in out
+    assert f"{path}:7:20: warning: rules[0].then[0].label: label 'a' is not declared under `labels`" in out
     assert "valid (1 rules, 1 warning(s))" in err
 
 

@@ -291,7 +291,6 @@ CASES: list[tuple[str, str, list[str]]] = [
         "unbuilt_section_warning_with_error",
         "version: 1\nautomerge: {method: rebase-all}\n",
         [
-            ".devflow.yml:2:1: warning: automerge: the 'automerge' section is accepted but not built in this release yet; it has no effect",
             ".devflow.yml:2:21: automerge.method: unknown value 'rebase-all' (did you mean 'rebase'?)",
         ],
     ),

@@ -100,15 +100,14 @@ def test_no_label_warning_when_no_label_set_is_declared() -> None:
     assert config.warnings == ()
 
 
-def test_unbuilt_sections_are_accepted_with_a_warning_each() -> None:
+def test_every_section_is_built_and_loads_without_a_warning() -> None:
     config = load_text(
         "version: 1\nonboarding: {checklist: []}\ndigest: {window_days: 7}\n"
         "automerge: {method: squash, if: {labels: {has: automerge}}}\n"
     )
-    assert [w.text() for w in config.warnings] == [  # onboarding and digest are built: no warning
-        ".devflow.yml:4:1: warning: automerge: the 'automerge' section is accepted but not built in this release yet; "
-        "it has no effect",
-    ]
+    assert [w.text() for w in config.warnings] == []  # every section of the language is built
+    assert config.automerge is not None and config.automerge.method == "squash"
+    assert config.onboarding is not None and config.digest is not None
 
 
 def test_digest_and_notify_sections_load_into_their_models_without_a_warning() -> None:

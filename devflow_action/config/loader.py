@@ -23,6 +23,7 @@ from .digest import parse_digest, parse_notify, post_problem
 from .extends import Reader
 from .model import Config, LabelSpec, Orchestration, Rule, SizeConfig, StaleConfig
 from .onboarding import compile_onboarding
+from .review import DEFAULT_HOLD, compile_automerge, compile_commands, compile_reviewers
 from .schema import SUPPORTED_VERSION, UNBUILT_SECTIONS
 from .validate import schema_diagnostics
 from .yamlpos import Document, Path, format_path
@@ -128,6 +129,19 @@ class _Loader:
         onboarding = None
         if isinstance(data.get("onboarding"), dict) and clean(("onboarding",)):
             onboarding = compile_onboarding(data["onboarding"], self.at)
+        commands = compile_commands(data["commands"]) if _section(data, "commands", clean) else None
+        reviewers = None
+        if _section(data, "reviewers", clean):
+            reviewers = self.guard(("reviewers", "paths"), lambda: compile_reviewers(data["reviewers"]))
+        automerge = None
+        if _section(data, "automerge", clean):
+            raw = data["automerge"]
+            condition = (
+                self._condition(raw["if"], ("automerge", "if"), clean) if isinstance(raw.get("if"), dict) else None
+            )
+            if condition is not None or "if" not in raw:
+                hold = commands.label_of("hold") if commands is not None else DEFAULT_HOLD
+                automerge = compile_automerge(raw, condition, hold)
         orchestration = None
         if isinstance(data.get("orchestration"), dict) and clean(("orchestration",)):
             raw = data["orchestration"]
@@ -168,6 +182,9 @@ class _Loader:
             labels=labels,
             size=size,
             onboarding=onboarding,
+            commands=commands,
+            reviewers=reviewers,
+            automerge=automerge,
             orchestration=orchestration,
             stale=stale,
             labels_prune=bool(data.get("labels_prune", False)),
@@ -351,6 +368,10 @@ class _Loader:
             if ignore is None:
                 return None
         return SizeConfig(buckets, raw.get("above", "XL"), raw.get("prefix", "size/"), ignore)
+
+
+def _section(data: dict[str, Any], name: str, clean: Callable[[Path], bool]) -> bool:
+    return isinstance(data.get(name), dict) and clean((name,))
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from ..language.templates import Template
 from ..language.tree import Node
 from .digest import DigestConfig, NotifyConfig
 from .onboarding import Onboarding
+from .review import AutomergeConfig, CommandsConfig, ReviewersConfig
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Config:
     labels: tuple[LabelSpec, ...] | None = None  # None: the config declares no label set
     size: SizeConfig | None = None
     onboarding: Onboarding | None = None
+    commands: CommandsConfig | None = None  # None: no `commands` section, slash commands are off
+    reviewers: ReviewersConfig | None = None
+    automerge: AutomergeConfig | None = None
     orchestration: Orchestration | None = None
     stale: StaleConfig | None = None
     labels_prune: bool = False  # `sync-labels` deletes labels the config does not list

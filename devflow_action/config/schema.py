@@ -15,13 +15,14 @@ from ..language.actions import ACTIONS
 from ..language.conditions import CONDITIONS
 from .digest import digest_schema, notify_schema
 from .onboarding import schema as onboarding_schema
+from .review import automerge_schema, commands_schema, reviewers_schema
 
 SUPPORTED_VERSION = 1
 SCHEMA_ID = "https://devflow.dev/schema/devflow-v1.schema.json"
 Schema = dict[str, Any]
 
 # Sections the language accepts whose features are not built in this release: loading warns.
-UNBUILT_SECTIONS = ("automerge",)
+UNBUILT_SECTIONS: tuple[str, ...] = ()  # every section of the language is built
 
 
 def _strings(doc: str, **extra: Any) -> Schema:
@@ -172,13 +173,6 @@ def build_schema() -> Schema:
         },
     )
     digest = digest_schema()
-    automerge = _obj(
-        "Merge pull requests that meet conditions.",
-        {
-            "if": {"description": "Conditions for merging.", "$ref": "#/$defs/condition"},
-            "method": {"enum": ["merge", "squash", "rebase"], "description": "Merge method."},
-        },
-    )
     notify = notify_schema()
     orchestration = _obj(
         "Optional state (docs/state.md): where to record events, rule results and the idempotency ledger.",
@@ -235,7 +229,9 @@ def build_schema() -> Schema:
         "onboarding": onboarding_schema(),
         "stale": stale,
         "digest": digest,
-        "automerge": automerge,
+        "commands": commands_schema(),
+        "reviewers": reviewers_schema(),
+        "automerge": automerge_schema(),
         "notify": notify,
         "orchestration": orchestration,
     }

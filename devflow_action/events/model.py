@@ -45,6 +45,7 @@ class Event:
     body: str = ""
     comment: str | None = None  # body of the comment or review the event is about
     comment_author: Author | None = None
+    comment_id: int | None = None  # id of that comment or review (reactions, replies)
     labels: tuple[str, ...] = ()
     author: Author | None = None
     sender: str = ""

@@ -91,6 +91,7 @@ def normalize(name: str, payload: Mapping[str, Any]) -> Event:
             event,
             comment=str(comment.get("body") or ""),
             comment_author=_author(comment.get("user"), comment.get("author_association")),
+            comment_id=_int(comment.get("id")),
         )
     return event
 

@@ -22,6 +22,7 @@ import httpx2
 from .. import __version__
 from ..events.model import FileChange
 from .budget import CallBudget
+from .client_review import ReviewCalls
 from .errors import MalformedAnswer, Refused
 from .port import IssueState
 from .retry import Malformed, Policy, call
@@ -57,7 +58,9 @@ class CallLog:
         return self.budget.written
 
 
-class GhClient(SweepCalls):  # sweeps' listings, history and labels: sweep_calls.py
+class GhClient(
+    SweepCalls, ReviewCalls
+):  # sweeps' calls: sweep_calls.py; commands, reviewers, auto-merge: client_review.py
     def __init__(
         self,
         repository: str,

@@ -23,6 +23,7 @@ from ..ledger import Ledger, StateUnavailable
 from . import ledgered
 from .budget import CallBudget
 from .errors import MalformedAnswer, Refused, Stopped, Unavailable
+from .executor_review import REVIEW_OPS, apply_review
 from .facts import DEFAULT_SELF_LOGIN
 from .port import GitHubPort, IssueState
 from .retry import Policy
@@ -110,6 +111,8 @@ class Executor:
 
     def _apply(self, op: p.Operation) -> tuple[Status, str, tuple[str, ...]]:
         s, n, port = self.state, self.number, self.port
+        if isinstance(op, REVIEW_OPS):  # commands and auto-merge: executor_review.py
+            return (*apply_review(self, op), ())
         if isinstance(op, p.AddLabels):
             missing = [label for label in op.labels if label not in s.labels]
             added = lambda: self._added(port.add_labels(n, missing), missing)  # noqa: E731

@@ -353,7 +353,7 @@ class CoreRenderer:
                         ("statuses", f"{self.repo_api}/statuses/{pull.head_sha}"),
                     )
                 },
-                "auto_merge": None,
+                "auto_merge": pull.auto_merge,
             }
         )
         if not simple:
@@ -363,7 +363,7 @@ class CoreRenderer:
                     "merged": merged,
                     "mergeable": None if merged else pull.mergeable,
                     "rebaseable": pull.mergeable,
-                    "mergeable_state": "clean" if pull.mergeable else "dirty",
+                    "mergeable_state": pull.mergeable_state or ("clean" if pull.mergeable else "dirty"),
                     "merged_by": self.user(pull.merged_by),
                     "comments": issue["comments"],
                     "review_comments": 0,

@@ -18,7 +18,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
-from . import handlers_access, handlers_issues, handlers_repo  # noqa: F401  (register routes)
+from . import handlers_access, handlers_issues, handlers_repo, handlers_review  # noqa: F401  (register routes)
 from .api import HANDLERS, Ctx, HttpError, Reply, Unsupported, is_write
 from .graphql import GraphQLEndpoint
 from .render import Renderer, error

@@ -191,6 +191,8 @@ class Issue:
     merge_commit_sha: str | None = None
     mergeable: bool | None = True
     commits: int = 1
+    mergeable_state: str | None = None  # None: clean when mergeable, else dirty; or behind, blocked...
+    auto_merge: dict[str, Any] | None = None  # GitHub's auto-merge request, as the REST API shows it
 
 
 class State:
@@ -214,6 +216,7 @@ class State:
         self.user_ids: dict[str, int] = {}
         self.discussions: dict[int, Discussion] = {}
         self.discussion_categories: dict[str, str] = {}  # node id -> name
+        self.reactions: list[Any] = []  # handlers_review.Reaction
         self._ids = itertools.count(1001)
 
     # -- ids and users -----------------------------------------------------------------------------
