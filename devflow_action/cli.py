@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--repo", help="events: only this repository (owner/name)")
     state.add_argument("--limit", type=int, default=20, help="events: how many, newest first (default 20)")
     state.add_argument("--format", choices=("text", "json"), default="text")
+
+    serve = sub.add_parser("serve", help="the orchestration service: webhooks, metrics, admin (docs/service.md)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn processes (default 1)")
+    worker = sub.add_parser("worker", help="the orchestration service's workers: apply queued events")
+    worker.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
+    worker.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
     return parser
 
 
@@ -142,7 +150,19 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "state": cmd_state}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .service import cli as service  # the service's dependencies load only for its commands
+
+    return service.serve(args.host, args.port, max(1, args.workers))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .service import cli as service
+
+    return service.worker(max(1, args.processes), max(1, args.threads))
+
+
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "state": cmd_state, "serve": cmd_serve, "worker": cmd_worker}
 
 
 def _report(code: Exit, message: str) -> None:

@@ -1,0 +1,92 @@
+"""The queue: Dramatiq on its Redis broker (docs/service.md says why). ``serve`` enqueues one
+message per admitted delivery; ``worker`` consumes them with the actor in ``jobs.py``.
+
+Dramatiq gives at-least-once delivery (a message stays in its worker's ack set until processed; a
+worker whose heartbeat stops has its messages put back), retries with exponential backoff and
+jitter (the ``Retries`` middleware, steered by ``jobs.retry_when``), and delayed messages. Dead
+letters are Devflow's own table in Postgres (``dead_letters.py``): Dramatiq's dead-letter queue
+keeps a copy for a week.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import CurrentMessage, Retries, ShutdownNotifications, TimeLimit
+
+from ..state.coordination import queue_client
+from ..state.redisstore import split_prefix
+from .settings import QUEUE, Settings
+from .webhook import Delivery
+
+ACTOR = "process_delivery"
+
+
+def make_broker(settings: Settings, extra: list[dramatiq.Middleware] | None = None) -> RedisBroker:
+    """The broker every process uses; its keys live under ``<prefix>queue:``."""
+    _, prefix = split_prefix(settings.redis.url)
+    middleware: list[dramatiq.Middleware] = [
+        TimeLimit(time_limit=int((settings.job_deadline + 60) * 1000)),
+        ShutdownNotifications(),
+        CurrentMessage(),
+        Retries(
+            max_retries=settings.max_retries,
+            min_backoff=int(settings.min_backoff * 1000),
+            max_backoff=int(settings.max_backoff * 1000),
+        ),
+        *(extra or []),
+    ]
+    broker = RedisBroker(  # type: ignore[no-untyped-call]
+        client=queue_client(settings.redis),
+        namespace=f"{prefix}queue",
+        middleware=middleware,
+        heartbeat_timeout=int(settings.heartbeat_timeout * 1000),
+        maintenance_chance=settings.maintenance_chance,
+    )
+    broker.declare_queue(QUEUE)
+    return broker
+
+
+def message_for(delivery: Delivery) -> dramatiq.Message[Any]:
+    return dramatiq.Message(queue_name=QUEUE, actor_name=ACTOR, args=(delivery.as_message(),), kwargs={}, options={})
+
+
+def enqueue(broker: RedisBroker, delivery: Delivery, delay_ms: int | None = None) -> None:
+    broker.enqueue(message_for(delivery), delay=delay_ms)
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    ready: int  # waiting to be picked up
+    delayed: int  # waiting for a retry's backoff or an item's turn
+    in_progress: int  # fetched by a worker, not acknowledged yet
+    dead: int  # in Dramatiq's own dead-letter queue (a copy; Postgres has the dead letters)
+    lag: float  # seconds the oldest ready message has waited (0 when none)
+
+
+def stats(broker: RedisBroker, now: float | None = None) -> QueueStats:
+    r, ns = broker.client, broker.namespace
+    pipe = r.pipeline(transaction=False)
+    pipe.llen(f"{ns}:{QUEUE}")
+    pipe.hlen(f"{ns}:{QUEUE}.DQ.msgs")
+    pipe.hlen(f"{ns}:{QUEUE}.msgs")
+    pipe.zcard(f"{ns}:{QUEUE}.XQ")
+    pipe.lindex(f"{ns}:{QUEUE}", 0)
+    ready, delayed, held, dead, oldest = pipe.execute()
+    lag = 0.0
+    if oldest is not None:
+        data = r.hget(f"{ns}:{QUEUE}.msgs", oldest)
+        if data:
+            try:
+                message = json.loads(data)
+                # a retried message waited since its requeue, a fresh one since it was sent
+                since = message.get("options", {}).get("eta") or message.get("message_timestamp") or 0
+                lag = max(0.0, (now or time.time()) - float(since) / 1000)
+            except (ValueError, TypeError, AttributeError):
+                lag = 0.0
+    return QueueStats(int(ready), int(delayed), max(0, int(held) - int(ready)), int(dead), lag)
