@@ -34,6 +34,7 @@ QUICK = {  # timers of a test: seconds, not minutes
     "DEVFLOW_ITEM_LOCK_TTL": "1.5",
     "DEVFLOW_ORDER_WAIT": "3",
     "DEVFLOW_JOB_DEADLINE": "20",
+    "DEVFLOW_CIRCUIT_OPEN": "0.5",
     "DEVFLOW_LOG_LEVEL": "INFO",
 }
 

@@ -38,7 +38,8 @@ from ..github.budget import CallBudget
 from ..github.client import GhClient
 from ..github.contents import read_blob
 from ..github.errors import GitHubError, RateLimited, Refused, Stopped
-from ..github.gate import attach
+from ..github.gate import GateState, attach
+from ..github.retry import Policy
 from ..ledger import StateUnavailable
 from ..redact import one_line, redact
 from ..state.coordination import Coordination
@@ -65,9 +66,12 @@ class Transient(Retry):
         self.failures = failures
 
 
-class Poison(Exception):
+class Poison(Retry):
+    """A ``Retry`` for Dramatiq's sake too: it logs other exceptions with the whole message (the
+    payload: user text), where we log one line of our own."""
+
     def __init__(self, message: str, failures: int) -> None:
-        super().__init__(message)
+        super().__init__(message, int(random.uniform(500, 1500) * min(failures, 4)))
         self.failures = failures
 
 
@@ -175,7 +179,8 @@ class Processor:
 
     def _apply(self, d: Delivery, event: Event, item: str, attempt: int) -> tuple[str, str]:
         try:
-            with self._client(d) as client:
+            client, gate = self._client(d)
+            with client:
                 config = self._config(client, d.repository)
                 if config is None:
                     return "ignored", f"no {self.settings.config_path} on the default branch"
@@ -193,7 +198,7 @@ class Processor:
             where = exc.diagnostics[0].text() if exc.diagnostics else str(exc)
             raise Poison(f"the configuration is invalid: {where}", self.settings.poison_attempts) from None
         except Stopped as exc:
-            raise self._transient(exc) from None
+            raise self._transient(exc, getattr(exc, "retry_after", None)) from None
         except Refused as exc:
             raise Poison(f"GitHub refused: {exc}", _count("poison")) from None
         except GitHubError as exc:
@@ -207,18 +212,21 @@ class Processor:
             self.coord.note_write(item, time.time())
         text = summary(result)
         if result.report.stopped:
-            raise self._transient(Stopped(text))
+            raise self._transient(Stopped(text), gate.retry_after)
         if result.report.refused or result.report.count("failed"):
             raise Poison(text, _count("poison"))
         return "done", text
 
-    def _client(self, d: Delivery) -> GhClient:
+    def _client(self, d: Delivery) -> tuple[GhClient, GateState]:
         token, scope = self.credentials.for_repository(d.repository, d.installation)
-        budget = CallBudget(self.settings.max_calls, deadline=self.settings.job_deadline)
-        client = GhClient(d.repository, token, api_url=self.settings.api_url, budget=budget)
-        gate = RedisGate(self.coord.r, self.coord.p, scope, reserve=self.settings.budget_reserve)
-        attach(client, gate, _log_write, max_wait=self.settings.budget_wait)
-        return client
+        s = self.settings
+        budget = CallBudget(s.max_calls, deadline=s.job_deadline)
+        # fewer, shorter retries inside a job than in the action: the queue retries the whole job later
+        policy = Policy(attempts=3, initial=0.25, max_backoff=2.0, max_wait=s.budget_wait)
+        client = GhClient(d.repository, token, api_url=s.api_url, budget=budget, policy=policy)
+        gate = RedisGate(self.coord.r, self.coord.p, scope, reserve=s.budget_reserve, threshold=s.circuit_threshold,
+                         open_for=s.circuit_open)  # fmt: skip
+        return client, attach(client, gate, _log_write, max_wait=s.budget_wait)
 
     def _config(self, client: GhClient, repository: str) -> Config | None:
         path = self.settings.config_path
@@ -255,7 +263,8 @@ class Processor:
         if not touched:
             return "ignored", f"the push does not change {path}"
         try:
-            with self._client(d) as client:
+            client, _ = self._client(d)
+            with client:
                 blob = read_blob(client, path)
         except Stopped as exc:
             raise self._transient(exc) from None
@@ -273,11 +282,14 @@ class Processor:
     def _soon(self) -> int:
         return int(random.uniform(100, 400))
 
-    def _transient(self, exc: Exception) -> Transient:
+    def _transient(self, exc: Exception, retry_after: float | None = None) -> Transient:
+        """Exponential backoff with jitter; no sooner than a rate limit's reset or an open circuit's end."""
         failures = _count("transient")
         delay = self._backoff(failures)
         if isinstance(exc, RateLimited) and exc.reset_in > 0:
-            delay = max(delay, int((exc.reset_in + random.uniform(1, 5)) * 1000))
+            retry_after = max(retry_after or 0.0, exc.reset_in)
+        if retry_after:
+            delay = max(delay, int((retry_after + random.uniform(0.1, 1.0)) * 1000))
         return Transient(str(exc), delay, failures)
 
     def _failed(self, d: Delivery, exc: BaseException) -> None:

@@ -30,16 +30,18 @@ ACTOR = "process_delivery"
 def make_broker(settings: Settings, extra: list[dramatiq.Middleware] | None = None) -> RedisBroker:
     """The broker every process uses; its keys live under ``<prefix>queue:``."""
     _, prefix = split_prefix(settings.redis.url)
+    # Dramatiq runs the "after" hooks last to first: ``extra`` (the dead letters) sits before
+    # ``Retries`` so that it sees the message once ``Retries`` has decided to give up on it.
     middleware: list[dramatiq.Middleware] = [
         TimeLimit(time_limit=int((settings.job_deadline + 60) * 1000)),
         ShutdownNotifications(),
         CurrentMessage(),
+        *(extra or []),
         Retries(
             max_retries=settings.max_retries,
             min_backoff=int(settings.min_backoff * 1000),
             max_backoff=int(settings.max_backoff * 1000),
         ),
-        *(extra or []),
     ]
     broker = RedisBroker(  # type: ignore[no-untyped-call]
         client=queue_client(settings.redis),

@@ -66,6 +66,8 @@ class Settings:
     config_ttl: int = 3600  # a cached .devflow.yml is read again after this (pushes refresh it sooner)
     budget_reserve: int = 50
     budget_wait: float = 30.0
+    circuit_threshold: int = 5  # server errors in a row that open the circuit breaker
+    circuit_open: float = 30.0  # seconds it stays open before one probe
     max_calls: int = 200  # GitHub calls one event may make
     job_deadline: float = 120.0
     secure_cookies: bool = True
@@ -113,6 +115,8 @@ class Settings:
             config_ttl=int(_number(env, "DEVFLOW_CONFIG_TTL", 3600, minimum=1)),
             budget_reserve=int(_number(env, "DEVFLOW_BUDGET_RESERVE", 50)),
             budget_wait=_number(env, "DEVFLOW_BUDGET_WAIT", 30.0),
+            circuit_threshold=int(_number(env, "DEVFLOW_CIRCUIT_THRESHOLD", 5, minimum=1)),
+            circuit_open=_number(env, "DEVFLOW_CIRCUIT_OPEN", 30.0, minimum=0.1),
             max_calls=int(_number(env, "DEVFLOW_MAX_CALLS", 200, minimum=1)),
             job_deadline=_number(env, "DEVFLOW_JOB_DEADLINE", 120.0, minimum=1),
             # only for a plain-HTTP test setup: browsers drop Secure cookies from http:// origins
