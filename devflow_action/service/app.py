@@ -3,9 +3,9 @@ metrics, and serves the admin (``admin.py``).
 
 ``POST /webhook`` does the least that makes a delivery durable, so that it answers in milliseconds:
 the signature (401), the shape (400), then one Redis script admits the delivery id (a repeat: 200,
-nothing enqueued) and numbers it within its item, and one more call enqueues it (202). If Redis
-cannot take it, the admission is undone and the answer is 503, so that a redelivery is not taken
-for a repeat.
+nothing enqueued) and numbers it within its item, one more call enqueues it, and a last one
+confirms the admission (202). If Redis cannot take it, the answer is 503; an admission never
+confirmed does not make a redelivery a repeat: it is enqueued again.
 """
 
 from __future__ import annotations
@@ -109,11 +109,8 @@ def create_app(settings: Settings, *, check: bool = True) -> Starlette:
             seq = coord.admit(delivery.delivery, delivery.item, settings.dedupe_ttl)
             if seq is None:
                 return answer(200, {"status": "duplicate", "delivery": delivery.delivery}, started)
-            try:
-                enqueue(services.broker, _with_seq(delivery, seq))
-            except Exception:
-                coord.forget(delivery.delivery)
-                raise
+            enqueue(services.broker, _with_seq(delivery, seq))
+            coord.enqueued(delivery.delivery)
         except Exception as exc:  # Redis down or restarting: GitHub shows the failure, redeliver later
             log.warning("a delivery could not be enqueued", extra={"correlation_id": delivery.delivery,
                                                                     "error": str(exc)[:200]})  # fmt: skip

@@ -146,6 +146,7 @@ class Processor:
         started = time.time()
         try:
             status, outcome = self._run(d)
+            self._finish(d, status, outcome, started)
         except (Later, Transient, Poison) as exc:
             self._failed(d, exc)
             raise
@@ -156,7 +157,6 @@ class Processor:
             raise Transient(str(exc), self._backoff(failures), failures) from None
         finally:
             correlation.reset(token)
-        self._finish(d, status, outcome, started)
 
     def _run(self, d: Delivery) -> tuple[str, str]:
         if d.event == "push":

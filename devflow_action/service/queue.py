@@ -11,7 +11,9 @@ keeps a copy for a week.
 from __future__ import annotations
 
 import json
+import logging
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,15 +21,56 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage, Retries, ShutdownNotifications, TimeLimit
 
-from ..state.coordination import queue_client
+from ..state.coordination import queue_client, redis_errors
 from ..state.redisstore import split_prefix
 from .settings import QUEUE, Settings
 from .webhook import Delivery
 
+log = logging.getLogger("devflow.queue")
+
 ACTOR = "process_delivery"
+PATIENCE = 600.0  # seconds a worker keeps trying to put a retry back while Redis is away
 
 
-def make_broker(settings: Settings, extra: list[dramatiq.Middleware] | None = None) -> RedisBroker:
+class DevflowBroker(RedisBroker):
+    """Dramatiq's Redis broker, with two changes for a Redis that restarts under a running worker:
+
+    - A consumer that lost its connection (Dramatiq reconnects it) makes the broker take a new
+      worker id. Messages fetched under the old id (a retry waiting for its delay in the worker's
+      memory, which Dramatiq drops on a connection error) are then put back by the other workers'
+      maintenance once the old id's heartbeat is ``heartbeat_timeout`` old, instead of staying
+      claimed by a worker that is alive and will never process them.
+    - In a worker (``patient``), enqueueing a retry waits for Redis (up to ``PATIENCE``), as Dramatiq's
+      own acknowledgements do: otherwise the failed job would be acknowledged and its retry lost.
+    """
+
+    def __init__(self, *, patient: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        self.patient = patient
+        self._consumed: set[str] = set()
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
+        if queue_name in self._consumed:  # a restart after a connection error
+            self.broker_id = str(uuid.uuid4())
+        self._consumed.add(queue_name)
+        return super().consume(queue_name, prefetch, timeout)
+
+    def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
+        deadline = time.monotonic() + (PATIENCE if self.patient else 0)
+        while True:
+            try:
+                return super().enqueue(message, delay=delay)
+            except redis_errors() as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("Redis is unavailable; the message will be enqueued when it is back",
+                            extra={"error": str(exc)[:200]})  # fmt: skip
+                time.sleep(1.0)
+
+
+def make_broker(
+    settings: Settings, extra: list[dramatiq.Middleware] | None = None, *, patient: bool = False
+) -> DevflowBroker:
     """The broker every process uses; its keys live under ``<prefix>queue:``."""
     _, prefix = split_prefix(settings.redis.url)
     # Dramatiq runs the "after" hooks last to first: ``extra`` (the dead letters) sits before
@@ -43,7 +86,8 @@ def make_broker(settings: Settings, extra: list[dramatiq.Middleware] | None = No
             max_backoff=int(settings.max_backoff * 1000),
         ),
     ]
-    broker = RedisBroker(  # type: ignore[no-untyped-call]
+    broker = DevflowBroker(
+        patient=patient,
         client=queue_client(settings.redis),
         namespace=f"{prefix}queue",
         middleware=middleware,

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Middleware
 
 from ..exits import Exit
@@ -29,7 +28,7 @@ from ..state.coordination import Coordination
 from ..state.service_pg import DeliveryRecord, open_checked
 from .credentials import Credentials
 from .jobs import Processor, retry_when
-from .queue import ACTOR, make_broker
+from .queue import ACTOR, DevflowBroker, make_broker
 from .settings import QUEUE, Settings
 from .webhook import Delivery
 
@@ -62,9 +61,13 @@ class DeadLetters(Middleware):
                 DeliveryRecord(d.delivery, d.kind, d.repository, d.number, received, "dead", attempts, error)
             )
         except StateUnavailable:
+            # Postgres is away: the message must not die unrecorded. It goes back to the queue (acknowledged,
+            # not rejected) and the next failure records it.
             p.drop_store()
-            log.exception("a dead letter could not be recorded in Postgres; Dramatiq's dead-letter queue keeps it",
-                          extra={"correlation_id": d.delivery})  # fmt: skip
+            broker.enqueue(message.copy(), delay=int(max(5.0, p.settings.min_backoff) * 1000))
+            message.failed = False
+            log.warning("a dead letter could not be recorded in Postgres: tried again later",
+                        extra={"correlation_id": d.delivery})  # fmt: skip
             return
         if d.item and d.seq:
             p.coord.mark_done(d.item, d.seq)
@@ -84,10 +87,10 @@ def check_database(settings: Settings) -> None:
     open_checked(settings.database).close()
 
 
-def build(settings: Settings) -> tuple[RedisBroker, Processor]:
+def build(settings: Settings) -> tuple[DevflowBroker, Processor]:
     coord = Coordination.connect(settings.redis)
     processor = Processor(settings, coord, Credentials.from_settings(settings, coord))
-    broker = make_broker(settings, extra=[DeadLetters(processor)])
+    broker = make_broker(settings, extra=[DeadLetters(processor)], patient=True)
     dramatiq.Actor(
         processor.run,
         broker=broker,

@@ -38,12 +38,20 @@ from .url import StateURL
 TIMEOUT = 5.0
 DAY = 86400
 
-# 1 = admitted (with the item's next sequence number, 0 without an item); 0 = seen before.
+# -1: seen and enqueued before. Otherwise the item's sequence number (0 without an item): a new
+# delivery, or one admitted before whose enqueue was never confirmed (it is enqueued again).
 _ADMIT = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return -1 end
-if KEYS[2] == '' or ARGV[2] == '' then return 0 end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
+local got = redis.call('GET', KEYS[1])
+if got then
+  if string.sub(got, 1, 8) == 'pending:' then return tonumber(string.sub(got, 9)) end
+  return -1
+end
+local seq = 0
+if KEYS[2] ~= '' then
+  seq = redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+redis.call('SET', KEYS[1], 'pending:' .. seq, 'EX', ARGV[1])
 return seq
 """
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -79,6 +87,11 @@ def connect(url: StateURL) -> tuple[Any, str]:
         )
         client.ping()
     return client, prefix
+
+
+def redis_errors() -> tuple[type[Exception], ...]:
+    """What a Redis that is down or restarting raises (for code that must not import redis)."""
+    return (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, redis.ReadOnlyError)
 
 
 def queue_client(url: StateURL) -> Any:
@@ -117,16 +130,17 @@ class Coordination:
 
     # -- admission -----------------------------------------------------------------------------------
     def admit(self, delivery: str, item: str | None, ttl: int) -> int | None:
-        """None: this delivery was admitted before. Otherwise the item's sequence number (0: no item)."""
+        """None: this delivery was enqueued before. Otherwise the item's sequence number (0: no item);
+        ``enqueued`` must follow once the message is in the queue, else a redelivery enqueues it again
+        (a crash between the two leaves at worst a duplicate, which the ledger makes harmless)."""
         keys = [f"{self.p}delivery:{delivery}", f"{self.p}seq:{item}" if item else ""]
         with self._tx("admitting a delivery"):
-            got = int(self._admit(keys=keys, args=[ttl, "1" if item else "", 30 * DAY]))
+            got = int(self._admit(keys=keys, args=[ttl, 30 * DAY]))
         return None if got < 0 else got
 
-    def forget(self, delivery: str) -> None:
-        """The delivery could not be enqueued: a redelivery must not be taken for a repeat."""
-        with self._tx("forgetting a delivery"):
-            self.r.delete(f"{self.p}delivery:{delivery}")
+    def enqueued(self, delivery: str) -> None:
+        with self._tx("confirming a delivery"):
+            self.r.set(f"{self.p}delivery:{delivery}", "queued", xx=True, keepttl=True)
 
     def next_attempt(self, delivery: str) -> int:
         key = f"{self.p}attempts:{delivery}"
