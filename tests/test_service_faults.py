@@ -223,3 +223,18 @@ def test_a_postgres_restart_under_load_loses_and_doubles_nothing(stack: Stack, p
 
     wait_until(all_done, 60, "every delivery to be done")
     assert writes_per_issue(stack) == dict.fromkeys(range(1, 25), 1)
+
+
+def test_while_redis_is_down_a_delivery_is_answered_503_and_its_redelivery_is_taken(
+    stack: Stack, private_redis: PrivateRedis
+) -> None:
+    stack.env["DEVFLOW_REDIS_URL"] = f"redis://127.0.0.1:{private_redis.port}/0?prefix=devflow-test:"
+    stack.serve_thread()
+    payload = stack.issue_opened()
+    delivery = str(uuid.uuid4())
+    private_redis.kill()
+    down = stack.post("issues", payload, delivery=delivery)
+    assert (down.status_code, down.json()) == (503, {"error": "the queue is unavailable; redeliver later"})
+    private_redis.start()
+    assert stack.post("issues", payload, delivery=delivery).status_code == 202  # nothing was admitted before
+    assert stack.post("issues", payload, delivery=delivery).status_code == 200

@@ -186,19 +186,3 @@ def test_the_admin_answers_401_without_or_with_a_wrong_token(stack: Stack) -> No
     assert stack.admin("GET", "/admin/api/dead-letters", token=ADMIN + "x").status_code == 401
     assert stack.admin("POST", "/admin/api/dead-letters/1/retry", token="wrong").status_code == 401
     assert stack.admin("GET", "/admin/api/dead-letters").json() == {"dead_letters": []}
-
-
-def test_a_delivery_admitted_but_never_enqueued_is_enqueued_by_its_redelivery(stack: Stack) -> None:
-    """As if `serve` died (or Redis failed) between admitting a delivery and enqueueing it."""
-    from devflow_action.state.coordination import Coordination
-
-    stack.serve_thread()
-    payload = stack.issue_opened()
-    delivery = str(uuid.uuid4())
-    coord = Coordination.connect(Settings.from_env(stack.env, role="serve").redis)
-    assert coord.admit(delivery, "Codertocat/Hello-World#1", 60) == 1
-    coord.close()
-    redelivered = stack.post("issues", payload, delivery=delivery)
-    assert redelivered.status_code == 202 and queued(stack) == 1
-    assert stack.post("issues", payload, delivery=delivery).status_code == 200  # now confirmed: a repeat
-    assert queued(stack) == 1

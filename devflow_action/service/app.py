@@ -3,9 +3,8 @@ metrics, and serves the admin (``admin.py``).
 
 ``POST /webhook`` does the least that makes a delivery durable, so that it answers in milliseconds:
 the signature (401), the shape (400), then one Redis script admits the delivery id (a repeat: 200,
-nothing enqueued) and numbers it within its item, one more call enqueues it, and a last one
-confirms the admission (202). If Redis cannot take it, the answer is 503; an admission never
-confirmed does not make a redelivery a repeat: it is enqueued again.
+nothing enqueued), numbers it within its item and enqueues its message, all at once (202). If Redis
+cannot take it, the answer is 503 and nothing was admitted: a redelivery is enqueued.
 """
 
 from __future__ import annotations
@@ -30,8 +29,8 @@ from ..state.coordination import Coordination
 from ..state.postgres import PostgresStore
 from ..state.service_pg import ServiceTables, open_checked
 from . import admin, metrics
-from .queue import enqueue, make_broker, stats
-from .settings import Settings
+from .queue import encoded, make_broker, stats
+from .settings import QUEUE, Settings
 from .webhook import HANDLED, MAX_BODY, Malformed, parse, signature_ok
 
 log = logging.getLogger("devflow.serve")
@@ -81,6 +80,7 @@ def create_app(settings: Settings, *, check: bool = True) -> Starlette:
         except StateUnavailable:
             return None
 
+    queue_key = f"{services.broker.namespace}:{QUEUE}"
     registry, ack_seconds, answers = metrics.registry(coord, lambda: stats(services.broker), open_dead)
 
     def answer(status: int, body: dict[str, Any], started: float) -> JSONResponse:
@@ -106,11 +106,10 @@ def create_app(settings: Settings, *, check: bool = True) -> Starlette:
             return answer(200, {"status": "ignored", "reason": f"Devflow does not handle '{delivery.event}' events"},
                           started)  # fmt: skip
         try:
-            seq = coord.admit(delivery.delivery, delivery.item, settings.dedupe_ttl)
+            message_id, data = encoded(delivery)
+            seq = coord.admit(delivery.delivery, delivery.item, settings.dedupe_ttl, queue_key, message_id, data)
             if seq is None:
                 return answer(200, {"status": "duplicate", "delivery": delivery.delivery}, started)
-            enqueue(services.broker, _with_seq(delivery, seq))
-            coord.enqueued(delivery.delivery)
         except Exception as exc:  # Redis down or restarting: GitHub shows the failure, redeliver later
             log.warning("a delivery could not be enqueued", extra={"correlation_id": delivery.delivery,
                                                                     "error": str(exc)[:200]})  # fmt: skip
@@ -163,9 +162,3 @@ def create_app(settings: Settings, *, check: bool = True) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.services = services
     return app
-
-
-def _with_seq(delivery: Any, seq: int) -> Any:
-    from dataclasses import replace
-
-    return replace(delivery, seq=seq)

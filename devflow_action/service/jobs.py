@@ -35,7 +35,7 @@ from ..diagnostics import ConfigError
 from ..events.model import Event
 from ..events.normalize import PayloadError, normalize
 from ..github.budget import CallBudget
-from ..github.client import GhClient
+from ..github.client import CallLog, GhClient
 from ..github.contents import read_blob
 from ..github.errors import GitHubError, RateLimited, Refused, Stopped
 from ..github.gate import GateState, attach
@@ -145,6 +145,8 @@ class Processor:
         token = correlation.set(d.delivery)
         started = time.time()
         try:
+            if d.seq is None:
+                d = replace(d, seq=self.coord.sequence(d.delivery))
             status, outcome = self._run(d)
             self._finish(d, status, outcome, started)
         except (Later, Transient, Poison) as exc:
@@ -172,7 +174,8 @@ class Processor:
             if not held:
                 raise Later("another worker is applying an event on the same item", self._soon())
             waited = time.time() - d.received_at
-            if d.seq > 1 and self.coord.done_upto(item) < d.seq - 1 and waited < self.settings.order_wait:
+            seq = d.seq or 0
+            if seq > 1 and self.coord.done_upto(item) < seq - 1 and waited < self.settings.order_wait:
                 raise Later("an earlier event on the same item is not done yet", self._soon())
             attempt = self.coord.next_attempt(d.delivery)
             return self._apply(d, event, item, attempt)
@@ -180,20 +183,19 @@ class Processor:
     def _apply(self, d: Delivery, event: Event, item: str, attempt: int) -> tuple[str, str]:
         try:
             client, gate = self._client(d)
-            with client:
-                config = self._config(client, d.repository)
-                if config is None:
-                    return "ignored", f"no {self.settings.config_path} on the default branch"
-                now = datetime.now(UTC)
-                last = self.coord.last_write(item)
-                fresh = is_fresh(event, attempt, now) and (
-                    last is None or (event.updated_at is not None and event.updated_at.timestamp() > last)
-                )
-                ctx = RunContext(
-                    port=client, budget=client.budget, run_key=d.delivery, attempt=attempt,
-                    self_login=self.settings.self_login, policy=client.policy, store=self.store(),
-                )  # fmt: skip
-                result = handle_event(ctx, config, event, fresh=fresh)
+            config = self._config(client, d.repository)
+            if config is None:
+                return "ignored", f"no {self.settings.config_path} on the default branch"
+            now = datetime.now(UTC)
+            last = self.coord.last_write(item)
+            fresh = is_fresh(event, attempt, now) and (
+                last is None or (event.updated_at is not None and event.updated_at.timestamp() > last)
+            )
+            ctx = RunContext(
+                port=client, budget=client.budget, run_key=d.delivery, attempt=attempt,
+                self_login=self.settings.self_login, policy=client.policy, store=self.store(),
+            )  # fmt: skip
+            result = handle_event(ctx, config, event, fresh=fresh)
         except ConfigError as exc:
             where = exc.diagnostics[0].text() if exc.diagnostics else str(exc)
             raise Poison(f"the configuration is invalid: {where}", self.settings.poison_attempts) from None
@@ -218,12 +220,22 @@ class Processor:
         return "done", text
 
     def _client(self, d: Delivery) -> tuple[GhClient, GateState]:
+        """The thread's client for the repository and token, with this job's budget and gate. Clients
+        outlive jobs: building one builds a TLS context, which cost more than the rest of a job."""
         token, scope = self.credentials.for_repository(d.repository, d.installation)
         s = self.settings
         budget = CallBudget(s.max_calls, deadline=s.job_deadline)
-        # fewer, shorter retries inside a job than in the action: the queue retries the whole job later
-        policy = Policy(attempts=3, initial=0.25, max_backoff=2.0, max_wait=s.budget_wait)
-        client = GhClient(d.repository, token, api_url=s.api_url, budget=budget, policy=policy)
+        clients: OrderedDict[tuple[str, str], GhClient] = getattr(self._local, "clients", None) or OrderedDict()
+        self._local.clients = clients
+        client = clients.pop((d.repository, token), None)
+        if client is None:
+            # fewer, shorter retries inside a job than in the action: the queue retries the whole job later
+            policy = Policy(attempts=3, initial=0.25, max_backoff=2.0, max_wait=s.budget_wait)
+            client = GhClient(d.repository, token, api_url=s.api_url, budget=budget, policy=policy)
+        client.budget, client.log = budget, CallLog(budget)
+        clients[(d.repository, token)] = client
+        while len(clients) > 16:  # a token that expired, a repository not seen for a while
+            clients.popitem(last=False)[1].close()
         gate = RedisGate(self.coord.r, self.coord.p, scope, reserve=s.budget_reserve, threshold=s.circuit_threshold,
                          open_for=s.circuit_open)  # fmt: skip
         return client, attach(client, gate, _log_write, max_wait=s.budget_wait)
@@ -264,8 +276,7 @@ class Processor:
             return "ignored", f"the push does not change {path}"
         try:
             client, _ = self._client(d)
-            with client:
-                blob = read_blob(client, path)
+            blob = read_blob(client, path)
         except Stopped as exc:
             raise self._transient(exc) from None
         except Refused as exc:

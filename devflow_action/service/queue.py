@@ -102,6 +102,13 @@ def message_for(delivery: Delivery) -> dramatiq.Message[Any]:
     return dramatiq.Message(queue_name=QUEUE, actor_name=ACTOR, args=(delivery.as_message(),), kwargs={}, options={})
 
 
+def encoded(delivery: Delivery) -> tuple[str, bytes]:
+    """``(Redis message id, data)`` as Dramatiq's Redis broker stores a message it enqueues, for the
+    webhook's one-step admission (``Coordination.admit``); a Dramatiq worker consumes it as any other."""
+    message_id = str(uuid.uuid4())
+    return message_id, message_for(delivery).copy(options={"redis_message_id": message_id}).encode()
+
+
 def enqueue(broker: RedisBroker, delivery: Delivery, delay_ms: int | None = None) -> None:
     broker.enqueue(message_for(delivery), delay=delay_ms)
 

@@ -69,8 +69,9 @@ class DeadLetters(Middleware):
             log.warning("a dead letter could not be recorded in Postgres: tried again later",
                         extra={"correlation_id": d.delivery})  # fmt: skip
             return
-        if d.item and d.seq:
-            p.coord.mark_done(d.item, d.seq)
+        seq = d.seq if d.seq is not None else p.coord.sequence(d.delivery)
+        if d.item and seq:
+            p.coord.mark_done(d.item, seq)
         p.coord.count({"jobs:dead": 1, "dead_letters": 1})
         log.error("dead letter", extra={"correlation_id": d.delivery, "dead_letter": dead_id, "error": error,
                                         "attempts": attempts, "event": d.kind})  # fmt: skip

@@ -38,20 +38,20 @@ from .url import StateURL
 TIMEOUT = 5.0
 DAY = 86400
 
-# -1: seen and enqueued before. Otherwise the item's sequence number (0 without an item): a new
-# delivery, or one admitted before whose enqueue was never confirmed (it is enqueued again).
+# Admission and enqueue in one step (atomic, one round trip): -1 when the delivery was seen before;
+# otherwise the item's sequence number (0 without an item), kept with the delivery id for the worker,
+# and the message pushed exactly as Dramatiq's Redis broker enqueues one (its data in the queue's
+# ``.msgs`` hash under its Redis message id, the id at the tail of the queue's list).
 _ADMIT = """
-local got = redis.call('GET', KEYS[1])
-if got then
-  if string.sub(got, 1, 8) == 'pending:' then return tonumber(string.sub(got, 9)) end
-  return -1
-end
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local seq = 0
 if KEYS[2] ~= '' then
   seq = redis.call('INCR', KEYS[2])
   redis.call('EXPIRE', KEYS[2], ARGV[2])
 end
-redis.call('SET', KEYS[1], 'pending:' .. seq, 'EX', ARGV[1])
+redis.call('SET', KEYS[1], 'queued:' .. seq, 'EX', ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+redis.call('RPUSH', KEYS[4], ARGV[3])
 return seq
 """
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -129,18 +129,20 @@ class Coordination:
             self.r.ping()
 
     # -- admission -----------------------------------------------------------------------------------
-    def admit(self, delivery: str, item: str | None, ttl: int) -> int | None:
-        """None: this delivery was enqueued before. Otherwise the item's sequence number (0: no item);
-        ``enqueued`` must follow once the message is in the queue, else a redelivery enqueues it again
-        (a crash between the two leaves at worst a duplicate, which the ledger makes harmless)."""
-        keys = [f"{self.p}delivery:{delivery}", f"{self.p}seq:{item}" if item else ""]
+    def admit(self, delivery: str, item: str | None, ttl: int, queue: str, message_id: str, data: bytes) -> int | None:
+        """None: this delivery was admitted before, nothing enqueued. Otherwise the item's sequence
+        number (0: no item), and the message (``data``, Dramatiq's encoding) is in ``queue`` (the
+        queue's full key: ``<namespace>:<name>``)."""
+        keys = [f"{self.p}delivery:{delivery}", f"{self.p}seq:{item}" if item else "", f"{queue}.msgs", queue]
         with self._tx("admitting a delivery"):
-            got = int(self._admit(keys=keys, args=[ttl, 30 * DAY]))
+            got = int(self._admit(keys=keys, args=[ttl, 30 * DAY, message_id, data]))
         return None if got < 0 else got
 
-    def enqueued(self, delivery: str) -> None:
-        with self._tx("confirming a delivery"):
-            self.r.set(f"{self.p}delivery:{delivery}", "queued", xx=True, keepttl=True)
+    def sequence(self, delivery: str) -> int:
+        """The item's sequence number admission gave the delivery (0: none, or forgotten)."""
+        with self._tx("reading a delivery's place"):
+            got = self.r.get(f"{self.p}delivery:{delivery}") or ""
+        return int(got[7:]) if got.startswith("queued:") and got[7:].isdigit() else 0
 
     def next_attempt(self, delivery: str) -> int:
         key = f"{self.p}attempts:{delivery}"
