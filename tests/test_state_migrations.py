@@ -147,4 +147,7 @@ def test_state_commands_without_a_url_or_with_an_unreachable_one() -> None:
     assert down.returncode == 2 and "Redis (redis://:***@127.0.0.1:1/0) failed connecting" in down.stderr
     assert "down-Secret-pw" not in down.stderr + down.stdout
     service = _cli("migrate", "--url", "https://devflow.example.com")
-    assert service.returncode == 1 and "orchestration service (https://), which is not available" in service.stderr
+    assert (
+        service.returncode == 1
+        and "an https:// URL names the orchestration service, not a state store" in service.stderr
+    )
