@@ -150,16 +150,27 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from .service import cli as service  # the service's dependencies load only for its commands
+def _service() -> Any:
+    """The service's entry point; its dependencies load only for its commands."""
+    from importlib.util import find_spec
 
-    return service.serve(args.host, args.port, max(1, args.workers))
+    from .exits import UsageError
+
+    missing = [name for name in ("starlette", "uvicorn", "dramatiq", "prometheus_client") if find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the orchestration service needs its extra ({', '.join(missing)} missing): "
+                         "pip install 'devflow-action[service]'")  # fmt: skip
+    from .service import cli as service
+
+    return service
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return int(_service().serve(args.host, args.port, max(1, args.workers)))
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from .service import cli as service
-
-    return service.worker(max(1, args.processes), max(1, args.threads))
+    return int(_service().worker(max(1, args.processes), max(1, args.threads)))
 
 
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "state": cmd_state, "serve": cmd_serve, "worker": cmd_worker}

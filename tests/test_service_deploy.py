@@ -47,3 +47,17 @@ def test_every_command_in_the_examples_parses() -> None:
     for args in commands:
         if args[0] in ("serve", "worker", "state"):
             build_parser().parse_args(args)
+
+
+def test_without_the_service_extra_the_commands_say_what_to_install(monkeypatch: Any, capsys: Any) -> None:
+    import importlib.util
+
+    from devflow_action import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "dramatiq" else real(name, *a))
+    assert cli.main(["worker"]) == 1
+    assert capsys.readouterr().err == (
+        "devflow: error: the orchestration service needs its extra (dramatiq missing): "
+        "pip install 'devflow-action[service]'\n"
+    )

@@ -35,6 +35,8 @@ def test_logs_are_json_lines_that_follow_a_delivery_to_its_github_write(stack: S
 
     wait_until(up, 20, "devflow serve to answer")
     worker = stack.process("worker", "--processes", "2", "--threads", "2")
+    started = lambda: len([e for e in lines(worker) if e["msg"] == "worker started"]) == 2  # noqa: E731
+    wait_until(started, 30, "the supervisor's two worker processes to start")
     payload = stack.issue_opened()
     delivery = str(uuid.uuid4())
     assert stack.post("issues", payload, delivery=delivery).status_code == 202

@@ -184,3 +184,50 @@ def test_a_github_app_installation_token_is_fetched_once_and_cached(stack: Stack
         ("POST", "/app/installations/4242/access_tokens"),
     ]  # the second delivery used the cached installation and token
     assert stack.labels(1) == ["bug", "triage"]
+
+
+def test_a_repository_without_a_config_is_ignored_and_read_once(stack: Stack) -> None:
+    stack.serve_thread()
+    stack.worker_thread()
+    payload = fresh(load_payload("issues.opened"))
+    stack.gh.state.seed_from_payload(payload)  # no .devflow.yml on the default branch
+    deliveries = [str(uuid.uuid4()), str(uuid.uuid4())]
+    for delivery in deliveries:
+        stack.post("issues", payload, delivery=delivery)
+        done(stack, delivery, "ignored")
+    [(outcome,)] = stack.sql("SELECT DISTINCT outcome FROM devflow.deliveries")
+    assert outcome == "no .devflow.yml on the default branch"
+    assert contents_reads(stack) == 1 and stack.gh.writes == []  # the absence is cached too
+
+
+def test_the_worker_refuses_an_unmigrated_database_with_the_command_to_run(stack: Stack, pg_database: str) -> None:
+    from devflow_action.exits import UsageError
+    from devflow_action.service.settings import Settings
+    from devflow_action.service.worker import run_one
+
+    from .state_fixtures import pg_url
+
+    stack.env["DEVFLOW_DATABASE_URL"] = pg_url(pg_database)
+    with pytest.raises(UsageError, match=r"is not migrated .*run `devflow state migrate --url postgresql://"):
+        run_one(Settings.from_env(stack.env, role="worker"), 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            {"GITHUB_TOKEN": ""},
+            "GitHub credentials are not set: GITHUB_TOKEN, or DEVFLOW_APP_ID and DEVFLOW_APP_PRIVATE_KEY",
+        ),
+        ({"DEVFLOW_APP_ID": "1"}, "a GitHub App needs both DEVFLOW_APP_ID and DEVFLOW_APP_PRIVATE_KEY"),
+        ({"DEVFLOW_REDIS_URL": "postgresql://db/x"}, "DEVFLOW_REDIS_URL must be a redis:// URL (redis://host:6379/0)"),
+        ({"DEVFLOW_MAX_RETRIES": "many"}, "DEVFLOW_MAX_RETRIES must be a number, got 'many'"),
+    ],
+)
+def test_the_worker_says_what_is_wrong_with_its_environment(stack: Stack, change: dict[str, str], said: str) -> None:
+    from devflow_action.exits import UsageError
+    from devflow_action.service.settings import Settings
+
+    with pytest.raises(UsageError) as caught:
+        Settings.from_env({**stack.env, **change}, role="worker")
+    assert str(caught.value) == said

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .app import Services
 
 COOKIE = "devflow_session"
+SIGN_OUT = "<form method=post action=/admin/logout><button type=submit>Sign out</button></form>"
 SESSION_SECONDS = 12 * 3600
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -71,7 +72,7 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(title: str, body: str, *, signed_in: bool = True) -> HTMLResponse:
     style = (
         "body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;width:100%}"
         "td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
@@ -80,7 +81,7 @@ def _page(title: str, body: str) -> HTMLResponse:
     text = (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)} · Devflow</title>"
         f"<style>{style}</style></head><body><nav><a href=/admin>Overview</a><a href=/admin/dead-letters>Dead letters"
-        f"</a></nav><h1>{html.escape(title)}</h1>{body}</body></html>"
+        f"</a>{SIGN_OUT if signed_in else ''}</nav><h1>{html.escape(title)}</h1>{body}</body></html>"
     )
     return HTMLResponse(text, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                        "X-Frame-Options": "DENY", "Cache-Control": "no-store"})  # fmt: skip
@@ -141,7 +142,7 @@ def routes(services: Services) -> list[BaseRoute]:
         failed = "<p class=dead>Wrong token.</p>" if request.query_params.get("failed") else ""
         return _page("Sign in", f"{failed}<form method=post action=/admin/login><label>Admin token "
                      "<input type=password name=token autocomplete=current-password></label> "
-                     "<button type=submit>Sign in</button></form>")  # fmt: skip
+                     "<button type=submit>Sign in</button></form>", signed_in=False)  # fmt: skip
 
     async def login(request: Request) -> Response:
         if not key:
