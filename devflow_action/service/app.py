@@ -90,10 +90,17 @@ def create_app(settings: Settings, *, check: bool = True) -> Starlette:
 
     async def webhook(request: Request) -> Response:
         started = time.perf_counter()
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > MAX_BODY:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
             return answer(413, {"error": "the body is larger than GitHub's 25 MB"}, started)
-        body = await request.body()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():  # no Content-Length (chunked): counted as it comes
+            size += len(chunk)
+            if size > MAX_BODY:
+                return answer(413, {"error": "the body is larger than GitHub's 25 MB"}, started)
+            chunks.append(chunk)
+        body = b"".join(chunks)
         if not signature_ok(secret, body, request.headers.get("x-hub-signature-256")):
             return answer(401, {"error": "missing or wrong X-Hub-Signature-256"}, started)
         try:

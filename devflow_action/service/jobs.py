@@ -20,6 +20,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -157,6 +158,11 @@ class Processor:
             failures = _count("transient")
             self._failed(d, exc)
             raise Transient(str(exc), self._backoff(failures), failures) from None
+        except Exception as exc:  # a bug of ours: one line and a traceback here, never the payload
+            log.exception("the job failed unexpectedly")
+            poison = Poison(f"{type(exc).__name__}: {one_line(redact(str(exc)))}", _count("poison"))
+            self._failed(d, poison)
+            raise poison from None
         finally:
             correlation.reset(token)
 
@@ -306,7 +312,8 @@ class Processor:
     def _failed(self, d: Delivery, exc: BaseException) -> None:
         if isinstance(exc, Later):
             return
-        self.coord.count({"retries": 1})
+        with suppress(StateUnavailable):  # a metric lost while Redis is away
+            self.coord.count({"retries": 1})
         log.warning("attempt failed", extra={"error": one_line(redact(str(exc))), "kind": type(exc).__name__})
         try:
             self.tables().record_delivery(
@@ -317,8 +324,10 @@ class Processor:
             self.drop_store()
 
     def _attempts(self, d: Delivery) -> int:
-        got = self.coord.r.get(f"{self.coord.p}attempts:{d.delivery}")
-        return int(got or 1)
+        try:
+            return self.coord.attempts(d.delivery)
+        except StateUnavailable:
+            return 0  # unknown: Redis is away
 
     def _finish(self, d: Delivery, status: str, outcome: str, started: float) -> None:
         now = time.time()

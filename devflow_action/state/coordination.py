@@ -144,6 +144,10 @@ class Coordination:
             got = self.r.get(f"{self.p}delivery:{delivery}") or ""
         return int(got[7:]) if got.startswith("queued:") and got[7:].isdigit() else 0
 
+    def attempts(self, delivery: str) -> int:
+        with self._tx("reading attempts"):
+            return int(self.r.get(f"{self.p}attempts:{delivery}") or 1)
+
     def next_attempt(self, delivery: str) -> int:
         key = f"{self.p}attempts:{delivery}"
         with self._tx("counting attempts"):
