@@ -113,3 +113,36 @@ def test_an_admin_retries_a_dead_letter_in_the_browser_and_sees_it_succeed(stack
         finally:
             browser.close()
     assert stack.labels(1) == ["bug", "triage"]
+
+
+def test_the_repositories_page_shows_outcomes_onboarding_and_a_chart_per_day(stack: Stack) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from devflow_action.state import open_store
+    from devflow_action.state.model import ItemTimes
+
+    stack.serve_thread()
+    stack.worker_thread()
+    dead_letter(stack)  # one dead delivery, then a push that refreshed the (fixed) config
+    payload = stack.issue_opened(config=FIXED)
+    delivery = str(uuid.uuid4())
+    stack.post("issues", payload, delivery=delivery)
+    done(stack, delivery)
+    store = open_store(stack.env["DEVFLOW_DATABASE_URL"])
+    assert store is not None
+    opened = datetime.now(UTC) - timedelta(hours=5)
+    store.note_times("Codertocat/Hello-World", 7, ItemTimes(opened_at=opened, first_response_at=opened + timedelta(hours=2),
+                                                             first_responder="octocat"))  # fmt: skip
+    store.set_checklist_item("Codertocat/Hello-World", 2, "alice", "tests", True)
+    store.set_checklist_item("Codertocat/Hello-World", 2, "alice", "contributing", False)
+    store.close()
+
+    [repo] = stack.admin("GET", "/admin/api/repositories").json()["repositories"]
+    assert repo == {"repository": "Codertocat/Hello-World", "done": 2, "ignored": 0, "dead": 1, "applied": 1,
+                    "dead_open": 1, "first_response_hours": 2.0, "checklist_done": 1, "checklist_items": 2}  # fmt: skip
+    page = stack.admin("GET", "/admin/repositories/Codertocat/Hello-World").text
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert f"<title>{today}: 2 done</title>" in page and f"<title>{today}: 1 failed</title>" in page
+    assert page.count("<rect ") == 28  # 14 days, two bars each
+    assert "onboarding checklist items done 1 of 2" in page
+    assert "median first response 2.0 h" in page

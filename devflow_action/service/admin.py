@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..ledger import StateUnavailable
 from ..state.service_pg import DeadLetter, DeliveryView, ServiceTables
+from . import admin_repos
 from .queue import enqueue, stats
 from .webhook import Delivery
 
@@ -78,10 +79,13 @@ def _page(title: str, body: str, *, signed_in: bool = True) -> HTMLResponse:
         "td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
         ".dead{color:#b00}.done{color:#070}nav a{margin-right:1em}form{display:inline}"
     )
+    nav = (
+        "<nav><a href=/admin>Overview</a><a href=/admin/dead-letters>Dead letters</a>"
+        f"<a href=/admin/repositories>Repositories</a>{SIGN_OUT if signed_in else ''}</nav>"
+    )
     text = (
         f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)} · Devflow</title>"
-        f"<style>{style}</style></head><body><nav><a href=/admin>Overview</a><a href=/admin/dead-letters>Dead letters"
-        f"</a>{SIGN_OUT if signed_in else ''}</nav><h1>{html.escape(title)}</h1>{body}</body></html>"
+        f"<style>{style}</style></head><body>{nav}<h1>{html.escape(title)}</h1>{body}</body></html>"
     )
     return HTMLResponse(text, headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                        "X-Frame-Options": "DENY", "Cache-Control": "no-store"})  # fmt: skip
@@ -253,6 +257,7 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/admin/api/deliveries", guard(api_deliveries, page=False), methods=["GET"]),
         Route("/admin/api/deliveries/{delivery}", guard(api_delivery, page=False), methods=["GET"]),
         Route("/admin/api/queue", guard(api_queue, page=False), methods=["GET"]),
+        *admin_repos.routes(guard, tables, _page),
     ]
 
 

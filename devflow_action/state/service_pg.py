@@ -154,6 +154,56 @@ class ServiceTables:
             ).fetchall()
         return [_view(row) for row in rows]
 
+    # -- per repository ------------------------------------------------------------------------------
+    def repositories(self, days: int = 30) -> list[dict[str, Any]]:
+        """Per repository over ``days``: deliveries by status, operations applied, open dead letters,
+        the median first response (hours) and onboarding checklist items done / recorded."""
+        with self._tx("reading repositories") as c:
+            rows = c.execute(
+                "WITH d AS (SELECT repository, status FROM devflow.deliveries"
+                "   WHERE finished_at > now() - make_interval(days => %(days)s) AND repository <> ''),"
+                " ops AS (SELECT e.repository, count(*) AS applied FROM devflow.operations o"
+                "   JOIN devflow.events e ON e.id = o.event_id WHERE o.status = 'applied'"
+                "   AND e.recorded_at > now() - make_interval(days => %(days)s) GROUP BY e.repository),"
+                " dead AS (SELECT repository, count(*) AS open FROM devflow.dead_letters WHERE status = 'open'"
+                "   GROUP BY repository),"
+                " resp AS (SELECT repository, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
+                "   first_response_at - opened_at) / 3600) AS hours FROM devflow.item_times"
+                "   WHERE first_response_at IS NOT NULL GROUP BY repository),"
+                " onboarding AS (SELECT repository, count(*) FILTER (WHERE done) AS done, count(*) AS total"
+                "   FROM devflow.checklist_progress GROUP BY repository)"
+                " SELECT r.repository, count(d.status) FILTER (WHERE d.status = 'done'),"
+                "   count(d.status) FILTER (WHERE d.status = 'ignored'),"
+                "   count(d.status) FILTER (WHERE d.status = 'dead'),"
+                "   COALESCE(max(ops.applied), 0), COALESCE(max(dead.open), 0), max(resp.hours),"
+                "   COALESCE(max(onboarding.done), 0), COALESCE(max(onboarding.total), 0)"
+                " FROM (SELECT repository FROM d UNION SELECT repository FROM dead) r"
+                " LEFT JOIN d ON d.repository = r.repository LEFT JOIN ops ON ops.repository = r.repository"
+                " LEFT JOIN dead ON dead.repository = r.repository LEFT JOIN resp ON resp.repository = r.repository"
+                " LEFT JOIN onboarding ON onboarding.repository = r.repository"
+                " GROUP BY r.repository ORDER BY r.repository",
+                {"days": days},
+            ).fetchall()
+        keys = ("repository", "done", "ignored", "dead", "applied", "dead_open", "first_response_hours",
+                "checklist_done", "checklist_items")  # fmt: skip
+        return [dict(zip(keys, (float(v) if k == "first_response_hours" and v is not None else v
+                                for k, v in zip(keys, row, strict=True)), strict=True)) for row in rows]  # fmt: skip
+
+    def daily(self, repository: str, days: int = 14) -> list[tuple[str, int, int]]:
+        """``(day, done, failed)`` for each of the last ``days`` days, oldest first (UTC)."""
+        with self._tx("reading daily counts") as c:
+            rows = c.execute(
+                "SELECT to_char(day, 'YYYY-MM-DD'), count(d.delivery) FILTER (WHERE d.status IN ('done', 'ignored')),"
+                "   count(d.delivery) FILTER (WHERE d.status IN ('dead', 'retrying'))"
+                " FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => %s - 1),"
+                "   date_trunc('day', now() AT TIME ZONE 'UTC'), interval '1 day') AS day"
+                " LEFT JOIN devflow.deliveries d ON d.repository = %s"
+                "   AND date_trunc('day', d.finished_at AT TIME ZONE 'UTC') = day"
+                " GROUP BY day ORDER BY day",
+                [days, repository],
+            ).fetchall()
+        return [(str(day), int(ok), int(bad)) for day, ok, bad in rows]
+
     # -- dead letters --------------------------------------------------------------------------------
     def add_dead_letter(
         self, delivery: str, event: str, repository: str, number: int | None, error: str, attempts: int,
