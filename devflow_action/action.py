@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .app import app_token
 from .app.config_source import load_config
 from .app.context import RunContext
 from .app.event import Result, handle_event
@@ -150,6 +151,9 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     except (OSError, ValueError, PayloadError) as exc:
         raise UsageError(f"cannot read the event payload: {exc}") from None
 
+    if app_token.configured(env):  # a GitHub App: Devflow writes as the App's installation
+        token = app_token.installation_token(env, repository, api_url)
+        _mask([token], out)
     budget = CallBudget(max_calls, deadline=deadline)
     with GhClient(repository, token, api_url=api_url, budget=budget) as client:
         ctx = RunContext(

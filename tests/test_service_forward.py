@@ -1,6 +1,7 @@
-"""The action forwarding to the orchestration service (`orchestration-url: https://...` with
-`orchestration-token`): the event is signed and queued, the service applies it, the run says where
-to follow it; a re-run is recognised; a wrong token is the user's to fix."""
+"""The action and the orchestration service: forwarding (`orchestration-url: https://...` with
+`orchestration-token`: the event is signed and queued, the service applies it, the run says where
+to follow it; a re-run is recognised; a wrong token is the user's to fix), and the GitHub App
+authentication they share."""
 
 from __future__ import annotations
 
@@ -53,3 +54,25 @@ def test_an_https_url_without_a_token_is_a_usage_error(stack: Stack, tmp_path: P
     stack.serve_thread()
     run = run_action(tmp_path, stack.gh, "issues", stack.issue_opened(), inputs={"orchestration-url": stack.base})
     assert run.code == 1 and "an https:// orchestration URL needs orchestration-token" in run.stdout
+
+
+def test_with_a_github_app_the_action_writes_with_the_installation_token(stack: Stack, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    payload = stack.issue_opened()
+    app = {"DEVFLOW_APP_ID": "15368", "DEVFLOW_APP_PRIVATE_KEY": pem.decode()}
+    run = run_action(
+        tmp_path, stack.gh, "issues", payload, inputs={"github-token": "ghs_notTheRightTokenAtAll0123"}, env=app
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert stack.labels(1) == ["bug", "triage"]  # the workflow's token would have been refused (401)
+    calls = [(r.method, r.path) for r in stack.gh.requests if "installation" in r.path]
+    assert calls == [
+        ("GET", "/repos/Codertocat/Hello-World/installation"),
+        ("POST", "/app/installations/4242/access_tokens"),
+    ]
+    assert f"::add-mask::{stack.gh.token}" in run.stdout  # the installation token is masked first
+    assert "BEGIN PRIVATE KEY" not in run.stdout + run.stderr
