@@ -70,7 +70,7 @@ def create_app(settings: Settings, *, check: bool = True) -> Starlette:
     """``check``: refuse an unmigrated database (``NotMigrated``) before serving anything."""
     if check:
         open_checked(settings.database).close()
-    coord = Coordination.connect(settings.redis)
+    coord = Coordination.connect(settings.redis, timeout=2.0, retries=1)  # fail fast: 503, not a stalled loop
     services = Services(settings, coord, make_broker(settings))
     secret = settings.webhook_secret.encode()
 
