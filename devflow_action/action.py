@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import digest_command
+from .app import app_token
 from .app.checks import COMPLETION_EVENTS, handle_completion
 from .app.config_source import load_config
 from .app.context import RunContext
@@ -77,9 +78,9 @@ def _mask(secrets: list[str], out: TextIO) -> None:
 def _open_state(env: Mapping[str, str], config: Config, required: bool, dry_run: bool, out: TextIO) -> Guarded | None:
     """The state store the inputs or .devflow.yml name (docs/state.md), or None: GitHub only."""
     choice = choose(input_value("orchestration-url", "", env), required, config, env)
-    if input_value("orchestration-token", "", env):
-        print("::notice::Devflow: orchestration-token is for the orchestration service, which this release "
-              "does not have; it is not used", file=out)  # fmt: skip
+    if input_value("orchestration-token", "", env) and (choice.url is None or choice.url.backend != "service"):
+        print("::notice::Devflow: orchestration-token is for an https:// orchestration URL (the orchestration "
+              "service); it is not used here", file=out)  # fmt: skip
     if choice.url is not None and dry_run:  # a dry run records nothing: not even a connection or a migration
         print("Devflow: dry run: the state store is not used", file=out)
         return None
@@ -92,6 +93,28 @@ def _open_state(env: Mapping[str, str], config: Config, required: bool, dry_run:
     state = open_state(choice.url, choice.required)
     print(f"Devflow: state in {escape_data(state.where)}, from {escape_data(choice.source)}", file=out)
     return state
+
+
+def _forward(env: Mapping[str, str], config: Config, required: bool, event_name: str, out: TextIO) -> int | None:
+    """An https:// orchestration URL: the service applies the event (docs/service.md); this run only
+    forwards it and says where to follow it. None: no service URL, the run acts itself."""
+    choice = choose(input_value("orchestration-url", "", env), required, config, env)
+    if choice.url is None or choice.url.backend != "service":
+        return None
+    from .app.forward import forward
+
+    if not input_value("orchestration-url", "", env):
+        _mask(choice.url.secrets, out)
+    body = Path(_required(env, "GITHUB_EVENT_PATH")).read_bytes()
+    handed = forward(
+        choice.url, input_value("orchestration-token", "", env), event_name, body, env.get("GITHUB_RUN_ID")
+    )
+    text = (f"the event was forwarded to the orchestration service ({handed.status}, delivery {handed.delivery}); "
+            f"follow it at {handed.see}")  # fmt: skip
+    print(f"::notice::Devflow: {escape_data(text)}", file=out)
+    append_summary(f"## Devflow\n\n{escape_markdown(text[0].upper() + text[1:])}.", env)
+    set_outputs(_outputs(None, Report(), 0), env)
+    return Exit.OK
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -141,6 +164,9 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     except (OSError, ValueError, PayloadError) as exc:
         raise UsageError(f"cannot read the event payload: {exc}") from None
 
+    if app_token.configured(env):  # a GitHub App: Devflow writes as the App's installation
+        token = app_token.installation_token(env, repository, api_url)
+        _mask([token], out)
     budget = CallBudget(max_calls, deadline=deadline)
     policy = Policy(initial=backoff, max_backoff=min(Policy.max_backoff, 16 * backoff))
     with GhClient(repository, token, api_url=api_url, budget=budget, policy=policy) as client:
@@ -188,6 +214,8 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             append_summary(f"## Devflow\n\n{escape_markdown(note)}.", env)
             set_outputs(_outputs(None, Report(), 0), env)
             return Exit.OK
+        if not dry_run and (handed := _forward(env, config, state_required, event_name, out)) is not None:
+            return handed
         ctx.store = state = _open_state(env, config, state_required, dry_run, out)
         try:
             if event_name in COMPLETION_EVENTS:  # checks finished: the checklists they concern (app/checks.py)

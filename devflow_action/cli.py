@@ -71,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--window-days", type=_positive, help="days covered (default: digest.window_days, or 7)")
     digest.add_argument("--max-calls", type=_positive, default=500, help="API call budget (default 500)")
     add_onboarding_parsers(sub)
+
+    serve = sub.add_parser("serve", help="the orchestration service: webhooks, metrics, admin (docs/service.md)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn processes (default 1)")
+    worker = sub.add_parser("worker", help="the orchestration service's workers: apply queued events")
+    worker.add_argument("--processes", type=int, default=1, help="worker processes (default 1)")
+    worker.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
     return parser
 
 
@@ -204,6 +212,29 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _service() -> Any:
+    """The service's entry point; its dependencies load only for its commands."""
+    from importlib.util import find_spec
+
+    from .exits import UsageError
+
+    missing = [name for name in ("starlette", "uvicorn", "dramatiq", "prometheus_client") if find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the orchestration service needs its extra ({', '.join(missing)} missing): "
+                         "pip install 'devflow-action[service]'")  # fmt: skip
+    from .service import cli as service
+
+    return service
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return int(_service().serve(args.host, args.port, max(1, args.workers)))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    return int(_service().worker(max(1, args.processes), max(1, args.threads)))
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "plan": cmd_plan,
@@ -211,6 +242,8 @@ COMMANDS = {
     **dict.fromkeys(SWEEP_COMMANDS, cli_sweep),
     "digest": cmd_digest,
     **ONBOARDING_COMMANDS,
+    "serve": cmd_serve,
+    "worker": cmd_worker,
 }
 
 

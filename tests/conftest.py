@@ -9,7 +9,7 @@ import pytest
 
 from . import githubdata
 
-pytest_plugins = ["tests.ghserver.fixtures", "tests.state_fixtures"]
+pytest_plugins = ["tests.ghserver.fixtures", "tests.state_fixtures", "tests.service_helpers"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,8 +18,10 @@ def _canonical(name: str) -> str:
 
 def test_every_imported_distribution_is_declared_in_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    # the runtime dependencies, and the `state` extra that devflow_action/state/ alone imports
-    specs = [*project["dependencies"], *project["optional-dependencies"]["state"]]
+    # the runtime dependencies, the `state` extra that devflow_action/state/ alone imports, and the
+    # `service` extra of the orchestration service (devflow_action/service/, github/app_auth.py)
+    extras = project["optional-dependencies"]
+    specs = [*project["dependencies"], *extras["state"], *extras["service"]]
     declared = {_canonical(re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0]) for spec in specs}
     imported: set[str] = set()
     for path in (ROOT / "devflow_action").rglob("*.py"):

@@ -182,12 +182,14 @@ def test_a_store_stopped_half_way(
     only_masked(run, PASSWORD)
 
 
-def test_an_https_url_is_the_service_of_a_later_release(tmp_path: Path, server: GitHubTestServer) -> None:
+def test_an_unreachable_orchestration_service_stops_the_run_with_work_left(
+    tmp_path: Path, server: GitHubTestServer
+) -> None:
     run = run_action(tmp_path, server, "issues", issue_opened(server),
-                     inputs={"orchestration-url": "https://devflow.example.com", "orchestration-token": "svc-Token-123"})  # fmt: skip
-    assert run.code == 1
-    assert "orchestration service (https://), which is not available in this release" in run.stdout
-    assert server.requests == []
+                     inputs={"orchestration-url": "https://127.0.0.1:1", "orchestration-token": "svc-Token-123"})  # fmt: skip
+    assert run.code == 2, run.stdout + run.stderr
+    assert "the orchestration service did not take the event: cannot reach it (ConnectError)" in run.stdout
+    assert server.writes == []  # nothing applied here: the service would have
     only_masked(run, "svc-Token-123")
 
 

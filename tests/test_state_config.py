@@ -43,9 +43,10 @@ def test_an_empty_url_means_no_state_and_opens_nothing() -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("https://devflow.example.com/hooks", "the orchestration URL names the orchestration service (https://), which is not available in this release; use a postgresql:// or redis:// URL for the state, or leave it empty"),
-        ("mysql://u:hunter2@db/x", "the orchestration URL's scheme must be postgresql://, redis:// or rediss:// (got 'mysql://'); leave it empty to run without state"),
-        ("db.internal:5432", "the orchestration URL's scheme must be postgresql://, redis:// or rediss:// (got none); leave it empty to run without state"),
+        ("http://devflow.example.com/", "the orchestration service's URL must be https:// (the token signs the event, but the payload would travel in clear); http:// is accepted only for a service on this machine"),
+        ("https:///hooks", "the orchestration URL names no host (https://devflow.example.com)"),
+        ("mysql://u:hunter2@db/x", "the orchestration URL's scheme must be postgresql://, redis:// or rediss:// (state), or https:// (the orchestration service) (got 'mysql://'); leave it empty to run without either"),
+        ("db.internal:5432", "the orchestration URL's scheme must be postgresql://, redis:// or rediss:// (state), or https:// (the orchestration service) (got none); leave it empty to run without either"),
         ("postgresql://u:hunter2@db:notaport/x", "the orchestration URL (postgresql://…) is malformed: check the host and port"),
     ],
 )  # fmt: skip

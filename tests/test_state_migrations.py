@@ -69,8 +69,8 @@ def test_two_runs_migrating_at_once_from_any_earlier_version_reach_the_current_s
 def test_the_schema_has_every_table_the_docs_describe(pg_template: str) -> None:
     tables = sorted({row[0] for row in _schema(pg_template)["columns"]})
     assert tables == [
-        "checklist_progress", "events", "facts_cache", "item_times", "ledger", "operations", "rule_results",
-        "sweep_cursors",
+        "checklist_progress", "dead_letters", "deliveries", "events", "facts_cache", "item_times", "ledger",
+        "operations", "rule_results", "sweep_cursors",
     ]  # fmt: skip
     text = (__import__("pathlib").Path(__file__).parents[1] / "docs" / "state.md").read_text()
     assert all(f"`devflow.{t}`" in text for t in tables)
@@ -104,7 +104,10 @@ def test_two_processes_migrating_an_empty_database_at_once(pg_database: str) -> 
     outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     said = sorted(out.split(": ", 1)[1].strip() for out, _ in outs)
-    assert said == [f"applied {', '.join(migration_ids())}", "the schema is current (2 migrations applied)"]
+    assert said == [
+        f"applied {', '.join(migration_ids())}",
+        f"the schema is current ({len(migration_ids())} migrations applied)",
+    ]
     assert all("cli-Secret-pw" not in out + err for out, err in outs)
 
 
@@ -112,7 +115,10 @@ def test_state_status_and_events_commands(pg_database: str) -> None:
     url = pg_url(pg_database, password="status-Secret-pw")
     before = _cli("status", env={"DEVFLOW_STATE_URL": url})
     assert before.returncode == 0, before.stderr
-    assert "migrations: 0 applied, 2 pending" in before.stdout and "status-Secret-pw" not in before.stdout
+    assert (
+        f"migrations: 0 applied, {len(migration_ids())} pending" in before.stdout
+        and "status-Secret-pw" not in before.stdout
+    )
     assert "postgresql://postgres:***@" in before.stdout
     refused = _cli("events", "--url", url)
     assert refused.returncode == 1 and "run `devflow state migrate`" in refused.stderr
@@ -126,7 +132,7 @@ def test_state_status_and_events_commands(pg_database: str) -> None:
     store.record_run(RunRecord(EventRecord("run:5", "octo/repo", "issues.opened", now, 1, "issue", 3, "alice", now)))
     store.close()
     after = _cli("status", "--url", url)
-    assert "migrations: 2 applied, 0 pending" in after.stdout and "events: 1" in after.stdout
+    assert f"migrations: {len(migration_ids())} applied, 0 pending" in after.stdout and "events: 1" in after.stdout
     listed = _cli("events", "--url", url, "--repo", "octo/repo", "--format", "json")
     assert [(e["event_key"], e["kind"], e["number"], e["actor"]) for e in json.loads(listed.stdout)] == [
         ("run:5", "issues.opened", 3, "alice")
@@ -141,4 +147,7 @@ def test_state_commands_without_a_url_or_with_an_unreachable_one() -> None:
     assert down.returncode == 2 and "Redis (redis://:***@127.0.0.1:1/0) failed connecting" in down.stderr
     assert "down-Secret-pw" not in down.stderr + down.stdout
     service = _cli("migrate", "--url", "https://devflow.example.com")
-    assert service.returncode == 1 and "orchestration service (https://), which is not available" in service.stderr
+    assert (
+        service.returncode == 1
+        and "an https:// URL names the orchestration service, not a state store" in service.stderr
+    )

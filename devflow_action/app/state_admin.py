@@ -20,6 +20,11 @@ def _url(url: str) -> StateURL:
     parsed = parse(url)
     if parsed is None:
         raise UsageError(f"no state URL: pass --url or set {URL_ENV} (postgresql://... or redis://...)")
+    if parsed.backend == "service":
+        raise UsageError(
+            "an https:// URL names the orchestration service, not a state store: pass its database's "
+            "postgresql:// URL (DEVFLOW_DATABASE_URL)"
+        )
     return parsed
 
 

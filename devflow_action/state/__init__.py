@@ -1,7 +1,8 @@
 """Optional state (docs/state.md), chosen by the orchestration URL's scheme: empty → none (the
 default: no network, and no driver is even imported), ``postgresql://`` → Postgres, ``redis://`` or
-``rediss://`` → Redis; ``https://`` (the orchestration service) is refused with a clear error until
-that service exists. Importing this package imports no driver: each backend is loaded on first use.
+``rediss://`` → Redis; ``https://`` names the orchestration service, to which the action forwards
+events (``app/forward.py``): it is no store. Importing this package imports no driver: each backend
+is loaded on first use.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def open_store(url: str | StateURL, *, migrate: bool = True) -> StateStore | Non
         return None
     for secret in parsed.secrets:  # whatever the driver says later, the password is never shown
         register_secret(secret)
+    if parsed.backend == "service":
+        from ..exits import UsageError
+
+        raise UsageError("an https:// URL names the orchestration service, which forwards events; it is no state store")
     if parsed.backend == "postgresql":
         from .postgres import PostgresStore
 

@@ -11,14 +11,18 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..exits import UsageError
 
-SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "redis": "redis", "rediss": "redis"}
+SCHEMES = {
+    "postgresql": "postgresql", "postgres": "postgresql", "redis": "redis", "rediss": "redis",
+    "https": "service", "http": "service",  # the orchestration service: events are forwarded to it
+}  # fmt: skip
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SECRET_PARAMS = ("password", "sslpassword")  # libpq and redis-py accept credentials as parameters too
 
 
 @dataclass(frozen=True)
 class StateURL:
     url: str
-    backend: str  # "postgresql" | "redis"
+    backend: str  # "postgresql" | "redis" | "service"
 
     @property
     def secrets(self) -> list[str]:
@@ -57,16 +61,11 @@ def parse(url: str) -> StateURL | None:
     if not url:
         return None
     scheme = url.partition("://")[0].lower() if "://" in url else ""
-    if scheme in ("https", "http"):
-        raise UsageError(
-            "the orchestration URL names the orchestration service (https://), which is not available in "
-            "this release; use a postgresql:// or redis:// URL for the state, or leave it empty"
-        )
     if scheme not in SCHEMES:
         shown = f"'{scheme}://'" if scheme else "none"
         raise UsageError(
-            f"the orchestration URL's scheme must be postgresql://, redis:// or rediss:// (got {shown}); "
-            "leave it empty to run without state"
+            f"the orchestration URL's scheme must be postgresql://, redis:// or rediss:// (state), or https:// "
+            f"(the orchestration service) (got {shown}); leave it empty to run without either"
         )
     try:
         parts = urlsplit(url)
@@ -75,4 +74,11 @@ def parse(url: str) -> StateURL | None:
         raise UsageError(f"the orchestration URL ({scheme}://…) is malformed: check the host and port") from None
     if SCHEMES[scheme] == "redis" and not parts.hostname and not parts.path:
         raise UsageError("the orchestration URL names no Redis host (redis://host:6379/0)")
+    if scheme == "http" and parts.hostname not in LOOPBACK:
+        raise UsageError(
+            "the orchestration service's URL must be https:// (the token signs the event, but the payload would "
+            "travel in clear); http:// is accepted only for a service on this machine"
+        )
+    if SCHEMES[scheme] == "service" and not parts.hostname:
+        raise UsageError("the orchestration URL names no host (https://devflow.example.com)")
     return StateURL(url, SCHEMES[scheme])
