@@ -3,14 +3,15 @@ client is exercised against the HTTP test server in the integration tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import httpx2
 
-from devflow_action.events.model import FileChange
+from devflow_action.events.model import Activity, FileChange, RepoLabel
 from devflow_action.github.errors import GitHubError
-from devflow_action.github.port import IssueState
+from devflow_action.github.port import IssueState, Page
 from devflow_action.github.retry import Policy, translate
 
 
@@ -25,8 +26,81 @@ def port_error(status: int, headers: dict[str, str] | None = None) -> GitHubErro
     return translate(http_error(status, headers), Policy())
 
 
+class _ElsewhereTested:
+    """Port calls of the sweeps, commands, reviewers and auto-merge: their tests run the real client
+    against the HTTP test server. Here a call fails the test: the event path must not make it."""
+
+    def _elsewhere(self, name: str) -> NoReturn:
+        raise AssertionError(f"{name} is not part of the event path under test")
+
+    def get_permission(self, login: str) -> str:
+        self._elsewhere("get_permission")
+
+    def list_reactions(self, comment_id: int) -> list[tuple[str, str]]:
+        self._elsewhere("list_reactions")
+
+    def list_open_pulls(self) -> list[dict[str, Any]]:
+        self._elsewhere("list_open_pulls")
+
+    def pulls_for_commit(self, sha: str) -> list[int]:
+        self._elsewhere("pulls_for_commit")
+
+    def list_review_details(self, number: int) -> list[tuple[str, str, str]]:
+        self._elsewhere("list_review_details")
+
+    def check_states(self, sha: str) -> dict[str, str]:
+        self._elsewhere("check_states")
+
+    def list_issues_page(self, query: Mapping[str, str], page: int) -> Page:
+        self._elsewhere("list_issues_page")
+
+    def list_comments_page(self, query: Mapping[str, str], page: int) -> Page:
+        self._elsewhere("list_comments_page")
+
+    def search_issues_page(self, q: str, sort: str, order: str, page: int) -> Page:
+        self._elsewhere("search_issues_page")
+
+    def get_item(self, number: int) -> Mapping[str, Any]:
+        self._elsewhere("get_item")
+
+    def timeline(self, number: int) -> list[Activity]:
+        self._elsewhere("timeline")
+
+    def list_labels(self) -> list[RepoLabel]:
+        self._elsewhere("list_labels")
+
+    def create_label(self, name: str, color: str | None, description: str | None) -> None:
+        self._elsewhere("create_label")
+
+    def update_label(
+        self, name: str, *, new_name: str | None = None, color: str | None = None, description: str | None = None
+    ) -> None:
+        self._elsewhere("update_label")
+
+    def delete_label(self, name: str) -> None:
+        self._elsewhere("delete_label")
+
+    def add_labels_detailed(self, number: int, labels: Sequence[str]) -> list[RepoLabel]:
+        self._elsewhere("add_labels_detailed")
+
+    def add_reaction(self, comment_id: int, content: str) -> None:
+        self._elsewhere("add_reaction")
+
+    def remove_assignees(self, number: int, assignees: Sequence[str]) -> None:
+        self._elsewhere("remove_assignees")
+
+    def merge_pull(self, number: int, method: str, sha: str) -> None:
+        self._elsewhere("merge_pull")
+
+    def enable_automerge(self, pull_request_id: str, method: str, sha: str) -> None:
+        self._elsewhere("enable_automerge")
+
+    def disable_automerge(self, pull_request_id: str) -> None:
+        self._elsewhere("disable_automerge")
+
+
 @dataclass
-class FakeGitHub:
+class FakeGitHub(_ElsewhereTested):
     labels: list[str] = field(default_factory=list)
     state: str = "open"
     assignees: list[str] = field(default_factory=list)

@@ -33,6 +33,7 @@ def test_every_payload_normalises(example: Example) -> None:
         assert event.author is not None and event.author.login
         assert event.kind in ("issue", "pull_request")
         item = payload.get("pull_request") or payload.get("issue")
+        assert isinstance(item, dict)
         assert event.title == item["title"]
         assert event.labels == tuple(label["name"] for label in item.get("labels") or [])
     else:

@@ -75,8 +75,8 @@ class Clock:
 def test_writes_are_paced_and_reads_are_not() -> None:
     clock = Clock()
     fake = FakeGitHub()
-    ctx = RunContext(fake, CallBudget(100, clock=clock), policy=Policy(sleep=clock.sleep))  # type: ignore[arg-type]
-    port: Any = Paced(fake, ctx, 1.0)  # type: ignore[arg-type]
+    ctx = RunContext(fake, CallBudget(100, clock=clock), policy=Policy(sleep=clock.sleep))
+    port: Any = Paced(fake, ctx, 1.0)
     port.add_labels(1, ["a"])
     port.get_issue(1)
     clock.t += 0.25
@@ -88,8 +88,8 @@ def test_writes_are_paced_and_reads_are_not() -> None:
 def test_a_pacing_wait_past_the_deadline_stops_the_run() -> None:
     clock = Clock()
     fake = FakeGitHub()
-    ctx = RunContext(fake, CallBudget(100, deadline=3.0, clock=clock), policy=Policy(sleep=clock.sleep))  # type: ignore[arg-type]
-    port: Any = Paced(fake, ctx, 5.0)  # type: ignore[arg-type]
+    ctx = RunContext(fake, CallBudget(100, deadline=3.0, clock=clock), policy=Policy(sleep=clock.sleep))
+    port: Any = Paced(fake, ctx, 5.0)
     port.add_labels(1, ["a"])
     clock.t = 1.0  # the next write would wait 4 s; the deadline is 2 s away
     with pytest.raises(DeadlineReached):
