@@ -25,7 +25,7 @@ from .config.model import Config
 from .diagnostics import ConfigError, Diagnostic, escape_data, escape_markdown, markdown_code
 from .events.catalog import RULE_TRIGGERS
 from .events.normalize import PayloadError, normalize
-from .exits import Exit, UsageError
+from .exits import Exit, UsageError, env_number
 from .github.budget import CallBudget
 from .github.client import GhClient
 from .github.errors import GitHubError
@@ -124,19 +124,6 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, what: str) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{what} must be a number, got {raw!r}") from None
-    if value <= 0 or value != value:
-        raise UsageError(f"{what} must be positive, got {raw!r}")
-    return value
-
-
 def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     command = input_value("command", "auto", env)
     if command not in COMMANDS:
@@ -153,11 +140,13 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
     workspace = Path(env.get("GITHUB_WORKSPACE", "."))
     sweeping = is_sweep(command, event_name)  # sweeps (sweep_render.py) list many items: a larger default
     max_calls = int(
-        _number(env, "DEVFLOW_MAX_CALLS", SWEEP_MAX_CALLS if sweeping else DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS")
+        env_number(
+            env, "DEVFLOW_MAX_CALLS", SWEEP_MAX_CALLS if sweeping else DEFAULT_MAX_CALLS, what="DEVFLOW_MAX_CALLS"
+        )
     )
-    deadline = _number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
-    attempt = int(_number(env, "GITHUB_RUN_ATTEMPT", 1, what="GITHUB_RUN_ATTEMPT"))
-    backoff = _number(env, "DEVFLOW_RETRY_BACKOFF", DEFAULT_BACKOFF, what="DEVFLOW_RETRY_BACKOFF")
+    deadline = env_number({"d": input_value("deadline", "", env)}, "d", DEFAULT_DEADLINE, what="input 'deadline'")
+    attempt = int(env_number(env, "GITHUB_RUN_ATTEMPT", 1))
+    backoff = env_number(env, "DEVFLOW_RETRY_BACKOFF", DEFAULT_BACKOFF)
     try:
         payload = json.loads(Path(_required(env, "GITHUB_EVENT_PATH")).read_text(encoding="utf-8"))
         event = normalize(event_name, payload)

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from enum import IntEnum
 
 
@@ -28,3 +30,24 @@ class Exit(IntEnum):
 
 class UsageError(Exception):
     """A command used wrongly (unknown input, missing environment, unreadable input file): exit 1."""
+
+
+def env_number(
+    env: Mapping[str, str], name: str, default: float, *, what: str | None = None, minimum: float | None = None
+) -> float:
+    """A number from the environment (or an input), ``default`` when empty; anything else is a usage
+    error naming ``what`` (the variable by default). ``minimum`` None: it must be positive."""
+    what = what or name
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{what} must be a number, got {raw!r}") from None
+    if minimum is None:
+        if value <= 0 or math.isnan(value):
+            raise UsageError(f"{what} must be positive, got {raw!r}")
+    elif math.isnan(value) or value < minimum:
+        raise UsageError(f"{what} must be at least {minimum:g}, got {raw!r}")
+    return value

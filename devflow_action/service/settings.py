@@ -3,28 +3,14 @@ problem is a ``UsageError`` naming the variable; secrets are registered for reda
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..exits import UsageError
+from ..exits import UsageError, env_number
 from ..redact import register_secret
 from ..state.url import StateURL, parse
 
 QUEUE = "deliveries"
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{name} must be a number, got {raw!r}") from None
-    if math.isnan(value) or value < minimum:
-        raise UsageError(f"{name} must be at least {minimum:g}, got {raw!r}")
-    return value
 
 
 def _url(env: Mapping[str, str], name: str, backend: str, example: str) -> StateURL:
@@ -103,22 +89,22 @@ class Settings:
             api_url=api_url.rstrip("/"),
             self_login=env.get("DEVFLOW_SELF_LOGIN", "").strip() or "devflow[bot]",
             config_path=env.get("DEVFLOW_CONFIG_PATH", "").strip() or ".devflow.yml",
-            dedupe_ttl=int(_number(env, "DEVFLOW_DEDUPE_TTL", 3 * 86400, minimum=60)),
-            poison_attempts=int(_number(env, "DEVFLOW_POISON_ATTEMPTS", 3, minimum=1)),
-            max_retries=int(_number(env, "DEVFLOW_MAX_RETRIES", 12, minimum=0)),
-            min_backoff=_number(env, "DEVFLOW_MIN_BACKOFF", 1.0, minimum=0.01),
-            max_backoff=_number(env, "DEVFLOW_MAX_BACKOFF", 600.0, minimum=0.01),
-            lock_ttl=_number(env, "DEVFLOW_ITEM_LOCK_TTL", 30.0, minimum=0.3),
-            order_wait=_number(env, "DEVFLOW_ORDER_WAIT", 30.0),
-            heartbeat_timeout=_number(env, "DEVFLOW_HEARTBEAT_TIMEOUT", 60.0, minimum=0.5),
-            maintenance_chance=int(_number(env, "DEVFLOW_MAINTENANCE_CHANCE", 10_000, minimum=1)),
-            config_ttl=int(_number(env, "DEVFLOW_CONFIG_TTL", 3600, minimum=1)),
-            budget_reserve=int(_number(env, "DEVFLOW_BUDGET_RESERVE", 50)),
-            budget_wait=_number(env, "DEVFLOW_BUDGET_WAIT", 30.0),
-            circuit_threshold=int(_number(env, "DEVFLOW_CIRCUIT_THRESHOLD", 5, minimum=1)),
-            circuit_open=_number(env, "DEVFLOW_CIRCUIT_OPEN", 30.0, minimum=0.1),
-            max_calls=int(_number(env, "DEVFLOW_MAX_CALLS", 200, minimum=1)),
-            job_deadline=_number(env, "DEVFLOW_JOB_DEADLINE", 120.0, minimum=1),
+            dedupe_ttl=int(env_number(env, "DEVFLOW_DEDUPE_TTL", 3 * 86400, minimum=60)),
+            poison_attempts=int(env_number(env, "DEVFLOW_POISON_ATTEMPTS", 3, minimum=1)),
+            max_retries=int(env_number(env, "DEVFLOW_MAX_RETRIES", 12, minimum=0)),
+            min_backoff=env_number(env, "DEVFLOW_MIN_BACKOFF", 1.0, minimum=0.01),
+            max_backoff=env_number(env, "DEVFLOW_MAX_BACKOFF", 600.0, minimum=0.01),
+            lock_ttl=env_number(env, "DEVFLOW_ITEM_LOCK_TTL", 30.0, minimum=0.3),
+            order_wait=env_number(env, "DEVFLOW_ORDER_WAIT", 30.0, minimum=0.0),
+            heartbeat_timeout=env_number(env, "DEVFLOW_HEARTBEAT_TIMEOUT", 60.0, minimum=0.5),
+            maintenance_chance=int(env_number(env, "DEVFLOW_MAINTENANCE_CHANCE", 10_000, minimum=1)),
+            config_ttl=int(env_number(env, "DEVFLOW_CONFIG_TTL", 3600, minimum=1)),
+            budget_reserve=int(env_number(env, "DEVFLOW_BUDGET_RESERVE", 50, minimum=0.0)),
+            budget_wait=env_number(env, "DEVFLOW_BUDGET_WAIT", 30.0, minimum=0.0),
+            circuit_threshold=int(env_number(env, "DEVFLOW_CIRCUIT_THRESHOLD", 5, minimum=1)),
+            circuit_open=env_number(env, "DEVFLOW_CIRCUIT_OPEN", 30.0, minimum=0.1),
+            max_calls=int(env_number(env, "DEVFLOW_MAX_CALLS", 200, minimum=1)),
+            job_deadline=env_number(env, "DEVFLOW_JOB_DEADLINE", 120.0, minimum=1),
             # only for a plain-HTTP test setup: browsers drop Secure cookies from http:// origins
             secure_cookies=env.get("DEVFLOW_INSECURE_COOKIES", "") != "1",
         )
