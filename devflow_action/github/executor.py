@@ -122,8 +122,6 @@ class Executor:
             return (*self._write(present, "labels already absent", lambda: self._removed(present)), tuple(present))
         if isinstance(op, p.Comment):
             return (*self._comment(op), ())
-        if isinstance(op, p.UpsertComment):
-            return (*self._upsert(op), ())
         if isinstance(op, p.Assign):
             missing = [a for a in op.assignees if a not in s.assignees]
             return (*self._write(missing, "already assigned", lambda: port.add_assignees(n, missing)), ())
@@ -202,16 +200,6 @@ class Executor:
                 self._bodies.append(body)
             self.state = _with(self.state, comments=self.state.comments + 1)
             return "applied", ""
-
-    def _upsert(self, op: p.UpsertComment) -> tuple[Status, str]:
-        """Edit the comment the plan found, or post it. A post that failed ambiguously is not retried
-        here: the next run finds it by its marker among Devflow's comments and edits it."""
-        ident = op.comment_id
-        if ident is not None:
-            return self._write(True, "", lambda: self.port.update_comment(ident, op.body))
-        status = self._write(True, "", lambda: self.port.create_comment(self.number, op.body))
-        self.state = _with(self.state, comments=self.state.comments + 1)
-        return status
 
     def _has_marker(self, marker: str) -> bool:
         if self._bodies is None:
