@@ -84,6 +84,8 @@ def _open_state(env: Mapping[str, str], config: Config, required: bool, dry_run:
     if choice.url is not None and dry_run:  # a dry run records nothing: not even a connection or a migration
         print("Devflow: dry run: the state store is not used", file=out)
         return None
+    if choice.url is not None and choice.url.backend == "service":  # no store: the service keeps its own
+        return None
     if choice.url is None:
         if choice.required:
             raise UsageError("state-required is set, but no orchestration URL is configured (or its variable is empty)")
@@ -93,6 +95,20 @@ def _open_state(env: Mapping[str, str], config: Config, required: bool, dry_run:
     state = open_state(choice.url, choice.required)
     print(f"Devflow: state in {escape_data(state.where)}, from {escape_data(choice.source)}", file=out)
     return state
+
+
+def _state_verdict(state: Guarded | None, code: Exit, env: Mapping[str, str], out: TextIO) -> Exit:
+    """After a sweep or digest run: what the state recorded goes in the summary, what it failed to
+    record in an annotation; a required state that failed makes the run exit 2."""
+    if state is None:
+        return code
+    append_summary(summary_markdown(state), env)
+    lost = failure_text(state)
+    if lost:
+        print(f"::{'error' if state_required_failed(state) else 'warning'}::Devflow: {escape_data(lost)}", file=out)
+    if state_required_failed(state) and code == Exit.OK:
+        return Exit.STOPPED
+    return code
 
 
 def _forward(env: Mapping[str, str], config: Config, required: bool, event_name: str, out: TextIO) -> int | None:
@@ -185,15 +201,21 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
             return Exit.OK
         scheduled_digest = command == "auto" and event_name == "schedule" and config.digest is not None
         if command == "digest" or scheduled_digest or sweeping:
-            # on `schedule`, every scheduled section the config has: the sweeps (stale), then the digest
+            # on `schedule`, every scheduled section the config has: the sweeps (stale), then the digest;
+            # with a state store, sweeps keep their cursor in it and the digest reads history from it
+            ctx.store = state = _open_state(env, config, state_required, dry_run, out)
             code = Exit.OK
-            if sweeping and not (scheduled_digest and config.stale is None):
-                code = Exit(action_sweeps(ctx, config, command, event_name, repository, env, out))
-            if command == "digest" or scheduled_digest:
-                done = digest_command.action(config, repository, token, env, out, budget, dry_run=dry_run,
-                                             run_key=ctx.run_key)  # fmt: skip
-                code = max(code, Exit(done)) if code != Exit.USER else code
-            return code
+            try:
+                if sweeping and not (scheduled_digest and config.stale is None):
+                    code = Exit(action_sweeps(ctx, config, command, event_name, repository, env, out))
+                if command == "digest" or scheduled_digest:
+                    done = digest_command.action(config, repository, token, env, out, budget, dry_run=dry_run,
+                                                 run_key=ctx.run_key, store=state)  # fmt: skip
+                    code = max(code, Exit(done)) if code != Exit.USER else code
+            finally:
+                if state is not None:
+                    state.close()
+            return _state_verdict(state, code, env, out)
         if event_name not in RULE_TRIGGERS | REVIEW_TRIGGERS | set(COMPLETION_EVENTS):
             note = (
                 f"nothing to do for '{event_name}' events in this release "

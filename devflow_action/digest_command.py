@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .app.context import RunContext
 from .app.digest import DigestResult, log_lines, run_digest, summary
@@ -21,6 +21,9 @@ from .github.graphql import DEFAULT_URL, GraphQLClient
 from .github.retry import Policy
 from .notify import from_config
 from .workflow import append_summary, commands_stopped, set_outputs
+
+if TYPE_CHECKING:
+    from .state.model import StateStore
 
 
 def graphql_url(env: Mapping[str, str]) -> str:
@@ -46,6 +49,7 @@ def make(
     policy: Policy | None = None,
     run_key: str | None = None,
     clock: Callable[[], datetime] | None = None,
+    store: StateStore | None = None,
 ) -> DigestResult:
     policy = policy or Policy()
     api_url = env.get("GITHUB_API_URL", "https://api.github.com")
@@ -53,7 +57,7 @@ def make(
         GhClient(repository, token, api_url=api_url, budget=budget, policy=policy) as rest,
         GraphQLClient(token, graphql_url(env), policy=policy, budget=budget) as gql,
     ):
-        ctx = RunContext(port=rest, budget=budget, run_key=run_key, dry_run=dry_run, policy=policy)
+        ctx = RunContext(port=rest, budget=budget, run_key=run_key, dry_run=dry_run, policy=policy, store=store)
         if clock is not None:
             ctx.clock = clock
         return run_digest(
@@ -70,8 +74,8 @@ def exit_code(result: DigestResult) -> Exit:
 
 
 def action(config: Config, repository: str, token: str, env: Mapping[str, str], out: TextIO, budget: CallBudget,
-           *, dry_run: bool, run_key: str | None) -> int:  # fmt: skip
-    result = make(config, repository, token, env, budget, dry_run=dry_run, run_key=run_key)
+           *, dry_run: bool, run_key: str | None, store: StateStore | None = None) -> int:  # fmt: skip
+    result = make(config, repository, token, env, budget, dry_run=dry_run, run_key=run_key, store=store)
     with commands_stopped(out):  # titles and logins are user text
         for line in log_lines(result, budget.calls, budget.writes):
             print(escape_data(line), file=out)
