@@ -137,6 +137,10 @@ def test_a_file_on_disk_extends_paths_of_its_repository_and_no_further(tmp_path:
     (tmp_path / ".devflow.yml").write_text("version: 1\nextends: [ci/link.yml]\n")
     with pytest.raises(ConfigError, match=r"no file 'ci/link\.yml' in the repository"):
         load_file(tmp_path / ".devflow.yml")
+    (tmp_path / ".git" / "config").write_text(TEAM)  # the checkout's credentials live here: never read
+    (tmp_path / ".devflow.yml").write_text("version: 1\nextends: [.git/config]\n")
+    with pytest.raises(ConfigError, match=r"no file '\.git/config' in the repository"):
+        load_file(tmp_path / ".devflow.yml")
 
 
 def test_validate_show_merged_prints_the_merged_configuration(

@@ -188,6 +188,26 @@ def test_a_symlink_into_the_git_folder_is_refused(tmp_path: Path, server: Answer
     assert SECRET not in run.stdout + run.summary
 
 
+@pytest.mark.parametrize("entry", [".git/config", "ci/creds.yml", "ci/fifo.yml"])
+def test_a_file_the_config_extends_gets_the_same_checks_as_the_config(
+    tmp_path: Path, server: AnsweringServer, entry: str
+) -> None:
+    """`extends:` cannot reach .git/config (the checkout's credentials) directly or through a link, nor
+    block on a FIFO: such a file counts as absent, and nothing of it is echoed."""
+    workspace = tmp_path / "workspace"
+    (workspace / ".git").mkdir(parents=True)
+    (workspace / ".git" / "config").write_text(f'[http]\n  extraheader = "AUTHORIZATION: basic {SECRET}"\n')
+    (workspace / "ci").mkdir()
+    (workspace / "ci" / "creds.yml").symlink_to(workspace / ".git" / "config")
+    os.mkfifo(workspace / "ci" / "fifo.yml")
+    (workspace / ".devflow.yml").write_text(f"version: 1\nextends: [{entry}]\n")
+    run = run_action(tmp_path, server, "issues", issue(server), config=None, env={"GITHUB_WORKSPACE": str(workspace)},
+                     inputs={"command": "validate"})  # fmt: skip
+    assert run.code == 1, run.stdout + run.stderr
+    assert f"extends[0]: no file '{entry}' in the repository" in run.stdout
+    assert SECRET not in run.stdout + run.stderr + run.summary
+
+
 @pytest.mark.parametrize("config", ["../outside/devflow.yml", "/etc/passwd"])
 def test_a_config_path_out_of_the_repository_is_refused(tmp_path: Path, server: AnsweringServer, config: str) -> None:
     outside(tmp_path)

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..config.extends import Reader
 from ..config.loader import load_bytes
 from ..config.model import Config
-from ..config.reading import CREATE_HINT, local_reader
+from ..config.reading import CREATE_HINT
 from ..diagnostics import ConfigError, Diagnostic
 from ..events.model import Event
 from .context import RunContext
@@ -76,13 +76,26 @@ def load_config(
         return load_bytes(data, path, _api_reader(ctx, ref)), f"{branch}, not the pull request"
     local = read_workspace_file(workspace, path)
     if local is not None:
-        return load_bytes(local, path, local_reader(workspace)), "the workspace"
+        return load_bytes(local, path, _workspace_reader(workspace)), "the workspace"
     if (workspace / ".git").exists():
         raise _error(path, f"no configuration file at {path} in the checkout ({CREATE_HINT})")
     data = ctx.port.get_file(path, None)
     if data is None:
         raise _error(path, f"no configuration file at {path}: not in the workspace, nor on the default branch")
     return load_bytes(data, path, _api_reader(ctx, None)), "the default branch (no checkout in the workspace)"
+
+
+def _workspace_reader(workspace: Path) -> Reader:
+    """Files the workspace's config extends, under the same checks as the config itself (real path a
+    regular file inside the workspace, outside ``.git``, not too large); a refused one counts as absent."""
+
+    def read(name: str) -> bytes | None:
+        try:
+            return read_workspace_file(workspace, name)
+        except ConfigError:
+            return None
+
+    return read
 
 
 def _api_reader(ctx: RunContext, ref: str | None) -> Reader:

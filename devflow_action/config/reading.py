@@ -95,12 +95,15 @@ def repository_root(config: str | Path) -> Path:
 
 def local_reader(root: Path) -> Callable[[str], bytes | None]:
     """Files of the repository at ``root`` by their path in it (``extends``). A path that leads out of
-    the repository, through a symlink, counts as absent."""
+    the repository, through a symlink, or into ``.git`` counts as absent: actions/checkout keeps the
+    token's credentials in ``.git/config``, and errors quote what they read."""
     base = root.resolve()
 
     def read(name: str) -> bytes | None:
         target = (base / name).resolve()
-        if not target.is_relative_to(base) or not target.is_file():
+        if not target.is_relative_to(base) or target.relative_to(base).parts[:1] == (".git",):
+            return None
+        if not target.is_file():
             return None
         return read_file(target, name)
 
