@@ -10,39 +10,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import automerge_graphql as gql
-from .budget import CallBudget
+from .client_core import ClientCore
 from .errors import Refused
-from .retry import Malformed, Policy, call
+from .retry import Malformed, call
 
 LEVELS = ("read", "triage", "write", "maintain", "admin")
 CHECK_OK = ("success", "neutral", "skipped")
 
 
-class ReviewCalls:
-    owner: str
-    repo: str
-    policy: Policy
-    budget: CallBudget
-    graphql_url: str | None = None  # set by the action from GITHUB_GRAPHQL_URL; else derived
-    base_url: str
-    http: Any
-
-    def request(
-        self,
-        verb: str,
-        path: str,
-        route: dict[str, Any] | None = None,
-        query: dict[str, Any] | None = None,
-        data: Any = None,
-        *,
-        retry: bool = True,
-        expect: type | None = None,
-    ) -> Any:
-        raise NotImplementedError  # GhClient's
-
-    def pages(self, path: str, route: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> list[Any]:
-        raise NotImplementedError  # GhClient's
-
+class ReviewCalls(ClientCore):
     # --- reads ----------------------------------------------------------------------------------
 
     def get_permission(self, login: str) -> str:

@@ -10,37 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from ..events.model import Activity, RepoLabel
+from .client_core import ClientCore
 from .errors import MalformedAnswer
 from .port import Page
 
 PER_PAGE = 100
 _LINK = re.compile(r'<([^>]+)>;\s*rel="(\w+)"')
 _PAGE = re.compile(r"[?&]page=(\d+)")
-
-
-class _Client(Protocol):
-    owner: str
-    repo: str
-    last_headers: Mapping[str, str]
-
-    def request(
-        self,
-        verb: str,
-        path: str,
-        route: dict[str, Any] | None = None,
-        query: dict[str, Any] | None = None,
-        data: Any = None,
-        *,
-        retry: bool = True,
-        expect: type | None = None,
-    ) -> Any: ...
-
-    def pages(
-        self, path: str, route: dict[str, Any] | None = None, query: dict[str, Any] | None = None
-    ) -> list[Any]: ...
 
 
 def _links(headers: Mapping[str, str]) -> dict[str, str]:
@@ -91,17 +70,17 @@ def _label(item: Mapping[str, Any]) -> RepoLabel:
     return RepoLabel(str(item["name"]), str(item.get("color") or ""), item.get("description"))
 
 
-class SweepCalls:
+class SweepCalls(ClientCore):
     """Mixed into ``GhClient``."""
 
-    def list_issues_page(self: _Client, query: Mapping[str, str], page: int) -> Page:
+    def list_issues_page(self, query: Mapping[str, str], page: int) -> Page:
         """One page of the repository's issues and pull requests (``GET /repos/{o}/{r}/issues``)."""
         got = self.request(
             "GET", "/repos/{owner}/{repo}/issues", query={**query, "per_page": PER_PAGE, "page": page}, expect=list
         )
         return _page(got or [], self.last_headers)
 
-    def list_comments_page(self: _Client, query: Mapping[str, str], page: int) -> Page:
+    def list_comments_page(self, query: Mapping[str, str], page: int) -> Page:
         """One page of the repository's issue and pull request comments (``GET .../issues/comments``)."""
         got = self.request(
             "GET",
@@ -111,7 +90,7 @@ class SweepCalls:
         )
         return _page(got or [], self.last_headers)
 
-    def search_issues_page(self: _Client, q: str, sort: str, order: str, page: int) -> Page:
+    def search_issues_page(self, q: str, sort: str, order: str, page: int) -> Page:
         """One page of an issue search, always scoped to this repository."""
         got = self.request(
             "GET",
@@ -126,18 +105,18 @@ class SweepCalls:
         total = got.get("total_count")
         return _page(items, self.last_headers, total if isinstance(total, int) else None)
 
-    def get_item(self: _Client, number: int) -> Mapping[str, Any]:
+    def get_item(self, number: int) -> Mapping[str, Any]:
         item = self.request("GET", "/repos/{owner}/{repo}/issues/{issue_number}", {"issue_number": number}, expect=dict)
         return dict(item)
 
-    def timeline(self: _Client, number: int) -> list[Activity]:
+    def timeline(self, number: int) -> list[Activity]:
         items = self.pages("/repos/{owner}/{repo}/issues/{issue_number}/timeline", {"issue_number": number})
         return [_activity(e) for e in items if isinstance(e, Mapping)]
 
-    def list_labels(self: _Client) -> list[RepoLabel]:
+    def list_labels(self) -> list[RepoLabel]:
         return [_label(item) for item in self.pages("/repos/{owner}/{repo}/labels")]
 
-    def create_label(self: _Client, name: str, color: str | None, description: str | None) -> None:
+    def create_label(self, name: str, color: str | None, description: str | None) -> None:
         data: dict[str, str] = {"name": name}
         if color is not None:
             data["color"] = color
@@ -146,7 +125,7 @@ class SweepCalls:
         self.request("POST", "/repos/{owner}/{repo}/labels", data=data)
 
     def update_label(
-        self: _Client,
+        self,
         name: str,
         *,
         new_name: str | None = None,
@@ -158,10 +137,10 @@ class SweepCalls:
         }
         self.request("PATCH", "/repos/{owner}/{repo}/labels/{name}", {"name": name}, data=data)
 
-    def delete_label(self: _Client, name: str) -> None:
+    def delete_label(self, name: str) -> None:
         self.request("DELETE", "/repos/{owner}/{repo}/labels/{name}", {"name": name})
 
-    def add_labels_detailed(self: _Client, number: int, labels: Sequence[str]) -> list[RepoLabel]:
+    def add_labels_detailed(self, number: int, labels: Sequence[str]) -> list[RepoLabel]:
         """Like ``add_labels``, with the labels as GitHub answers them (color and description): a label
         GitHub has just created for the request has its default color and no description."""
         got = self.request(
