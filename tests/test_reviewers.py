@@ -184,6 +184,17 @@ def test_a_rerun_reads_the_current_reviewers_and_writes_nothing(gh_server: GitHu
     assert gh_server.writes == [] and calls(gh_server)[0] == "GET /pulls/2"
 
 
+def test_a_rerun_asks_again_a_team_whose_request_was_withdrawn_since_the_event(gh_server: GitHubTestServer) -> None:
+    """The payload still lists the team; GitHub no longer does: the re-run goes by what GitHub says now."""
+    payload = setup(gh_server, ["docs/a.md"])
+    config = 'version: 1\nreviewers:\n  count: 3\n  codeowners: false\n  paths: {"docs/**": ["@Codertocat/docs"]}\n'
+    payload["pull_request"]["requested_teams"] = [{"slug": "docs", "name": "docs", "id": 1}]
+    gh_server.clear_log()
+    run(gh_server, payload, config, attempt=2)
+    assert gh_server.state.issues[2].requested_teams == ["docs"]
+    assert calls(gh_server).count("GET /pulls/2") == 1 and "GET /pulls/2/requested_reviewers" not in calls(gh_server)
+
+
 def test_pull_request_target_reads_codeowners_from_the_base_not_the_checkout(
     gh_server: GitHubTestServer, tmp_path: Path
 ) -> None:

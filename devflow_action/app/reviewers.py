@@ -40,9 +40,13 @@ def handle_reviewers(ctx: RunContext, config: Config, event: Event, workspace: P
         state = IssueState.from_event(event)
         teams: list[str] = []
         if not is_fresh(event, ctx.attempt, ctx.clock()):
-            pull = ctx.port.get_pull(event.number)
-            state = replace(state, requested_reviewers=tuple(u["login"] for u in pull.get("requested_reviewers") or []))
+            pull = ctx.port.get_pull(event.number)  # both lists as they are now: the payload's may be stale
             teams = [t["slug"] for t in pull.get("requested_teams") or []]
+            state = replace(
+                state,
+                requested_reviewers=tuple(u["login"] for u in pull.get("requested_reviewers") or []),
+                requested_teams=tuple(teams),
+            )
         files = [f.filename for f in ctx.port.list_pull_files(event.number)]
         owners = read_codeowners(ctx, event, workspace) if settings.codeowners else None
         asked = [*(state.requested_reviewers or ()), *(f"@{organisation}/{t}" for t in teams)]
