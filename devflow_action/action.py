@@ -254,7 +254,7 @@ def _run(env: Mapping[str, str], out: TextIO, token: str) -> int:
         _log(result, calls, writes, dry_run, out)
     summary = "\n\n".join(_summary(r, calls, writes, dry_run) for r in results)
     append_summary(summary + (f"\n\n{summary_markdown(state)}" if state else ""), env)
-    set_outputs(_outputs(results[0], report, writes), env)
+    set_outputs(_outputs(results[0], report, writes, results), env)
     lost = failure_text(state) if state is not None else None
     if lost and state is not None:
         print(f"::{'error' if state_required_failed(state) else 'warning'}::Devflow: {escape_data(lost)}", file=out)
@@ -308,9 +308,13 @@ def _config_failed(diagnostics: tuple[Diagnostic, ...], env: Mapping[str, str], 
     return Exit.USER
 
 
-def _outputs(result: Result | None, report: Report, writes: int) -> dict[str, str]:
+def _outputs(result: Result | None, report: Report, writes: int, results: list[Result] | None = None) -> dict[str, str]:
+    """``plan``: the run's first plan (the rules'); ``plans``: every plan the run made (rules, the
+    checklist of each pull request a check concerned, commands, reviewers, auto-merge), in order."""
+    everything = results if results is not None else ([result] if result else [])
     return {
         "plan": json.dumps(result.plan.as_json() if result else None, ensure_ascii=False),
+        "plans": json.dumps([r.plan.as_json() for r in everything], ensure_ascii=False),
         "labels-added": json.dumps(report.labels("add_labels"), ensure_ascii=False),
         "labels-removed": json.dumps(report.labels("remove_labels"), ensure_ascii=False),
         "comments": str(report.comments),

@@ -3,6 +3,7 @@ the auto-merge policy in the same run, and a completed check suite that enables 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def test_hold_on_a_pull_request_disables_auto_merge_in_the_same_run(tmp_path: Pa
     assert [(r.user, r.content) for r in server.state.reactions] == [(BOT, "confused")]
     assert "waiting for 1 condition(s); auto-merge is disabled until they hold" in status(server)[0][1]
     assert "| command /hold | matched |" in run.summary and "| automerge | no |" in run.summary
+    plans = json.loads(run.outputs["plans"])  # the command's plan and auto-merge's, not just the first
+    assert len(plans) == 2 and plans[0] == json.loads(run.outputs["plan"])
+    assert [r["name"] for r in plans[0]["rules"]] == ["command /hold"]  # /lable is no command: a reaction
+    assert [r["name"] for r in plans[1]["rules"]] == ["automerge"]
     no_secret(run)
 
 
