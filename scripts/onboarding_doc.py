@@ -19,6 +19,7 @@ import tempfile
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -246,7 +247,7 @@ def on_github(body: str, tmp: Path) -> None:
             raise SystemExit(f"the GitHub test server saw problems: {problems}")
 
 
-def _pull_payload(body: str) -> dict[str, object]:
+def _pull_payload(body: str) -> dict[str, Any]:
     payload = load_payload("pull_request.opened")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     repo = payload["repository"]

@@ -53,7 +53,7 @@ def test_an_item_idle_for_after_days_is_marked_with_the_label_then_the_comment()
 def test_a_marked_item_not_updated_since_close_after_days_is_closed_without_reading_history() -> None:
     d = decision(item(15, ("bug", "Stale")))  # the label matched ignoring case
     assert d.verdict == "close" and [op.type for op in d.operations] == ["comment", "close"]
-    assert d.operations[1] == p.Close("not_planned") and CLOSE_MARKER in d.operations[0].body  # type: ignore[union-attr]
+    assert d.operations[1] == p.Close("not_planned") and CLOSE_MARKER in d.operations[0].body
 
 
 def test_a_marked_item_updated_since_needs_its_history() -> None:

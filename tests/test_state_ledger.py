@@ -133,7 +133,7 @@ def test_a_required_store_that_stops_mid_run_stops_the_writes(
             proxy.cut()
         return answer
 
-    gh_server.handle = cut_after_first_write  # type: ignore[method-assign]
+    gh_server.handle = cut_after_first_write  # type: ignore[method-assign,assignment]
     result = run(s, store)
     assert len(gh_server.writes) == 1  # written, then the store was gone: nothing more
     assert [o.status for o in result.report.outcomes] == ["applied"] + ["left"] * 5
@@ -156,7 +156,7 @@ def test_a_store_that_stops_mid_run_without_state_required_changes_nothing_on_gi
             proxy.cut()
         return answer
 
-    gh_server.handle = cut_after_first_write  # type: ignore[method-assign]
+    gh_server.handle = cut_after_first_write  # type: ignore[method-assign,assignment]
     result = run(s, store)
     assert [o.status for o in result.report.outcomes] == ["applied"] * 6 and len(gh_server.writes) == 6
     assert result.report.stopped is None

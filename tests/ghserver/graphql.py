@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -38,7 +39,7 @@ from graphql import (
     validate,
     validate_schema,
 )
-from graphql.execution.values import get_argument_values, get_directive_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values, get_variable_values
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
 
 from ..githubdata import graphql_schema_path
@@ -137,6 +138,7 @@ class GraphQLEndpoint:
             field_resolver=resolvers.resolve,
             type_resolver=type_of,
         )
+        assert isinstance(result, ExecutionResult)  # no async resolvers: never an awaitable
         answer: dict[str, Any] = {"data": result.data}
         errors = [_github_error(e) for e in result.errors or []]
         for e in result.errors or []:
@@ -176,7 +178,7 @@ class Cost:
     Each connection costs one request per parent it is asked for (a nested `comments(first: 10)` under
     `issues(first: 100)` costs 100); the total / 100, rounded, at least 1."""
 
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> None:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: VariableValues) -> None:
         self.schema = schema
         self.variables = variables
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}

@@ -16,7 +16,7 @@ import traceback
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from . import handlers_access, handlers_issues, handlers_repo, handlers_review  # noqa: F401  (register routes)
 from .api import HANDLERS, Ctx, HttpError, Reply, Unsupported, is_write
@@ -91,7 +91,7 @@ class GitHubTestServer:
         self.graphql = GraphQLEndpoint(self)  # POST /graphql (graphql.py)
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> GitHubTestServer:
+    def start(self) -> Self:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="ghserver", daemon=True
         )
@@ -108,7 +108,7 @@ class GitHubTestServer:
         self._httpd.close_connections()
         self._httpd.server_close()
 
-    def __enter__(self) -> GitHubTestServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
