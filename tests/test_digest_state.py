@@ -9,6 +9,7 @@ the event path leaves it (app/record.py); the week is tests/digest_fixture.py's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -206,3 +207,74 @@ def test_the_store_records_the_digests_first_response(
     times = times_of(normalize("issue_comment", payload), "github-actions[bot]", datetime.now())
     assert times.first_responder == recorded_as
     assert (times.first_response_at is not None) == (recorded_as is not None)
+
+
+# -- through the entry points: the action's orchestration-url, `devflow digest --state-url` ------------
+PASSWORD = "Digest-State-Passw0rd"
+
+
+@pytest.fixture
+def lately(make_url: Callable[..., str]) -> Iterator[str]:
+    """A store (its URL, with a password) that has recorded this repository for three weeks: an item
+    opened 12 days before today's window ends, answered by a maintainer 2 days later."""
+    from datetime import UTC, timedelta
+
+    url = make_url(password=PASSWORD)
+    s = open_store(url)
+    assert s is not None
+    until = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start, opened = until - timedelta(days=21), until - timedelta(days=12)
+    s.record_run(RunRecord(EventRecord("run:1", REPO, "issue_comment.created", start, 1, "issue", 1)))
+    s.record_run(RunRecord(EventRecord("run:2", REPO, "issue_comment.created", opened + timedelta(days=2), 1, "issue",
+                                       2), times=ItemTimes(opened, opened + timedelta(days=2), "maint")))  # fmt: skip
+    s.close()
+    yield url
+
+
+def test_the_action_reads_the_history_from_its_orchestration_url_and_never_shows_the_password(
+    tmp_path: Any, gh_server_factory: Any, lately: str
+) -> None:
+    from .test_digest_action import TOKEN, action
+    from .test_state_action import only_masked
+
+    server = gh_server_factory(token=TOKEN)
+    run = action(tmp_path, server, inputs={"command": "digest", "orchestration-url": lately})
+    assert run.code == 0, run.stdout + run.stderr
+    assert "**Trend**, as the state store recorded it" in run.summary
+    assert "History: read from the state store, which has recorded this repository" in run.summary
+    trend = json.loads(run.outputs["digest"])["trend"]
+    assert [(r["responses"], r["response_median_s"]) for r in trend][-2:] == [(1, 2 * D), (0, None)]
+    assert "State: recorded in " in run.summary  # the store's own line: the digest recorded nothing
+    only_masked(run, PASSWORD)
+
+
+def test_devflow_digest_reads_the_store_named_by_state_url_or_its_variable(
+    tmp_path: Any, gh_server_factory: Any, lately: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .test_digest_action import TOKEN, cli
+
+    server = gh_server_factory(token=TOKEN)
+    with_flag = cli(server, "--repo", REPO, "--format", "json", "--state-url", lately, cwd=tmp_path)
+    assert with_flag.returncode == 0, with_flag.stderr
+    assert [r["responses"] for r in json.loads(with_flag.stdout)["trend"]][-2:] == [1, 0]
+    assert "devflow: reading history from " in with_flag.stderr and ":***@" in with_flag.stderr
+    monkeypatch.setenv("DEVFLOW_STATE_URL", lately)  # the helper passes the environment on
+    from_env = cli(server, "--repo", REPO, "--format", "json", cwd=tmp_path)
+    assert json.loads(from_env.stdout)["trend"] == json.loads(with_flag.stdout)["trend"]
+    for proc in (with_flag, from_env):
+        assert PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_devflow_digest_with_an_unreachable_store_warns_and_prints_the_github_only_digest(
+    tmp_path: Any, gh_server_factory: Any
+) -> None:
+    from .test_digest_action import TOKEN, cli
+
+    server = gh_server_factory(token=TOKEN)
+    down = f"postgresql://devflow:{PASSWORD}@127.0.0.1:1/devflow"
+    proc = cli(server, "--repo", REPO, "--format", "json", "--state-url", down, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "trend" not in json.loads(proc.stdout)
+    assert "devflow: warning: the state store was not read: Postgres (postgresql://devflow:***@" in proc.stderr
+    assert "History: the state store could not be read: this digest is from GitHub alone" in proc.stderr
+    assert PASSWORD not in proc.stdout + proc.stderr
