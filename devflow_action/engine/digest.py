@@ -27,8 +27,9 @@ from datetime import datetime, timedelta
 
 from ..config.digest import SECTIONS
 from . import digest_history as history
-from .digest_history import Recorded, TrendRow, nearest_rank
+from .digest_history import Recorded, TrendRow
 from .digest_history import median as _median
+from .digest_history import nearest_rank as nearest_rank  # re-exported: the engine's p90
 
 # GitHub's associations for people with a role on the repository: write access or above, with the
 # limits docs/digest.md explains (an organisation member with read access is MEMBER too).
