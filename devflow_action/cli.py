@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--format", choices=("markdown", "json"), default="markdown")
     digest.add_argument("--window-days", type=_positive, help="days covered (default: digest.window_days, or 7)")
     digest.add_argument("--max-calls", type=_positive, default=500, help="API call budget (default 500)")
+    digest.add_argument("--state-url", help="a state store to read history from, read only (default: "
+                        "$DEVFLOW_STATE_URL, which keeps the password out of the process list)")  # fmt: skip
     add_onboarding_parsers(sub)
 
     serve = sub.add_parser("serve", help="the orchestration service: webhooks, metrics, admin (docs/service.md)")
@@ -195,8 +197,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(render(exc.diagnostics, "text"), file=sys.stderr)
         return EXIT_INVALID
+    state_url = args.state_url or os.environ.get("DEVFLOW_STATE_URL", "")
     return digest_command.cli(config, args.repo, token, os.environ, sys.stdout, sys.stderr, dry_run=args.dry_run,
-                              fmt=args.format, window_days=args.window_days, max_calls=args.max_calls)  # fmt: skip
+                              fmt=args.format, window_days=args.window_days, max_calls=args.max_calls,
+                              state_url=state_url)  # fmt: skip
 
 
 def cmd_state(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from .notify import from_config
 from .workflow import append_summary, commands_stopped, set_outputs
 
 if TYPE_CHECKING:
+    from .state.guard import Guarded
     from .state.model import StateStore
 
 
@@ -92,10 +93,33 @@ def action(config: Config, repository: str, token: str, env: Mapping[str, str], 
     return exit_code(result)
 
 
+def _reading_store(state_url: str, err: TextIO) -> Guarded | None:
+    """``--state-url`` (or ``$DEVFLOW_STATE_URL``): the digest reads history from it and writes nothing."""
+    from .app.state_wiring import open_for_reading
+    from .exits import UsageError
+    from .state import parse
+
+    url = parse(state_url)
+    if url is None:
+        return None
+    if url.backend == "service":
+        raise UsageError("--state-url: an https:// URL names the orchestration service, not a state store")
+    store = open_for_reading(url)
+    print(f"devflow: reading history from {store.where}", file=err)
+    return store
+
+
 def cli(config: Config, repository: str, token: str, env: Mapping[str, str], out: TextIO, err: TextIO, *,
-        dry_run: bool, fmt: str, window_days: int | None, max_calls: int) -> int:  # fmt: skip
+        dry_run: bool, fmt: str, window_days: int | None, max_calls: int, state_url: str = "") -> int:  # fmt: skip
     budget = CallBudget(max_calls)
-    result = make(config, repository, token, env, budget, dry_run=dry_run, window_days=window_days)
+    store = _reading_store(state_url, err)
+    try:
+        result = make(config, repository, token, env, budget, dry_run=dry_run, window_days=window_days, store=store)
+    finally:
+        if store is not None:
+            store.close()
+    if store is not None and store.problems:
+        print(f"devflow: warning: the state store was not read: {store.problems[0]}", file=err)
     if result.digest is not None:
         if fmt == "json":
             print(json.dumps({**as_json(result.digest), "calls": budget.calls, "writes": budget.writes}, indent=2,

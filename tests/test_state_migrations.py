@@ -76,6 +76,30 @@ def test_the_schema_has_every_table_the_docs_describe(pg_template: str) -> None:
     assert all(f"`devflow.{t}`" in text for t in tables)
 
 
+def test_the_digest_reads_of_version_4_are_served_by_its_indexes(pg_template: str) -> None:
+    """The store's history queries (``PostgresStore.times_between``, ``recording_since``,
+    ``count_events``), planned with sequential scans off: each finds an index that serves it."""
+    import psycopg
+
+    indexes = {name for name, _ in _schema(pg_template)["indexes"]}
+    assert {"item_times_by_first_response", "item_times_by_merge", "events_by_kind"} <= indexes
+    window = "'2024-03-04'::timestamptz AND %s < '2024-03-11'::timestamptz"
+    queries = {
+        "item_times_by_first_response": "SELECT number FROM devflow.item_times WHERE repository = 'o/r'"
+        f" AND first_response_at >= {window % 'first_response_at'}",
+        "item_times_by_merge": "SELECT number FROM devflow.item_times WHERE repository = 'o/r'"
+        f" AND merged_at >= {window % 'merged_at'}",
+        "events_by_kind": "SELECT kind, min(recorded_at) FROM devflow.events WHERE repository = 'o/r' GROUP BY kind",
+        "events_by_repository": "SELECT count(*) FROM devflow.events WHERE repository = 'o/r'"
+        f" AND recorded_at >= {window % 'recorded_at'}",
+    }
+    with psycopg.connect(pg_url(pg_template), autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        for index, query in queries.items():
+            plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {query}").fetchall())
+            assert index in plan, plan
+
+
 def test_a_lock_row_left_by_a_crashed_migrator_does_not_block_the_next_one(pg_database: str) -> None:
     import psycopg
 

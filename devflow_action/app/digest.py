@@ -18,6 +18,7 @@ from ..config.digest import DigestConfig, stale_rule
 from ..config.model import Config
 from ..diagnostics import escape_markdown
 from ..engine.digest import Activity, Digest, Previous, compute
+from ..engine.digest_history import Recorded
 from ..engine.digest_render import markdown, previous_times
 from ..github.activity import Reader, Target, stale_list, stale_query
 from ..github.digest_post import Published, digests, publish
@@ -25,6 +26,7 @@ from ..github.errors import Refused, Stopped
 from ..github.graphql import GraphQLClient
 from ..notify import Notice, Notifier
 from .context import RunContext
+from .digest_history import read_history
 
 DEFAULT_TITLE = "Contributor digest"
 
@@ -41,6 +43,7 @@ class DigestResult:
     refused: str | None = None
     warnings: list[str] = field(default_factory=list)  # notification sinks that failed
     notified: list[str] = field(default_factory=list)  # sinks that received something
+    history: str | None = None  # with a state store: what it added, or why nothing
 
 
 def window(now: datetime, days: int) -> tuple[datetime, datetime]:
@@ -81,6 +84,10 @@ def run_digest(
         found = digests(setup.candidates, target, setup.viewer) if target else []
         times = previous_times(found[0].body, since) if found else None
         own = {d.number for d in found} if target and target.kind == "issue" else set()
+        recorded = None
+        if ctx.store is not None:
+            recorded = read_history(ctx.store, repository, until, days, items)
+            result.history = _history_note(ctx.store, recorded)
         activity = Activity(
             repository,
             since,
@@ -89,6 +96,7 @@ def run_digest(
             returning,
             Previous(since - timedelta(days=days), since, counts, times),
             stale_list(stale_answer, rule.after_days, rule.label) if rule else None,
+            recorded,
         )
         result.digest = compute(activity, days, settings.sections)
         title = target.title if target else DEFAULT_TITLE
@@ -107,6 +115,15 @@ def run_digest(
     if notifier is not None and not ctx.dry_run:
         _notify(notifier, result)
     return result
+
+
+def _history_note(store: object, recorded: Recorded | None) -> str:
+    if not getattr(store, "ok", True):
+        return "the state store could not be read: this digest is from GitHub alone"
+    if recorded is None or recorded.events_since is None:
+        return "the state store has recorded nothing for this repository yet: this digest is from GitHub alone"
+    since = f"{recorded.events_since:%Y-%m-%d %H:%M} UTC"
+    return f"read from the state store, which has recorded this repository's events since {since}"
 
 
 def _notify(notifier: Notifier, result: DigestResult) -> None:
@@ -144,6 +161,8 @@ def log_lines(result: DigestResult, calls: int, writes: int) -> list[str]:
         lines.append(f"Digest {p.action} in {p.kind} #{p.number}: {p.url}")
     if result.would_post:
         lines.append(f"Dry run: the digest would be posted to {result.would_post}; nothing was written")
+    if result.history:
+        lines.append(f"History: {result.history}")
     lines += [f"Notified: {name}" for name in result.notified]
     lines.append(f"API calls: {calls} (writes: {writes}){' [dry run: nothing written]' if result.dry_run else ''}")
     return lines
@@ -165,6 +184,8 @@ def summary(result: DigestResult, calls: int, writes: int) -> str:
         elif result.would_post:
             parts += [f"Dry run: would be posted to {escape_markdown(result.would_post)}; nothing was written.", ""]
         parts.append(result.markdown)
+        if result.history:
+            parts += [f"History: {escape_markdown(result.history)}.", ""]
     parts += [f"- notification failed: {escape_markdown(w)}" for w in result.warnings]
     parts.append(f"API calls: {calls} (writes: {writes})")
     return "\n".join(parts)

@@ -38,15 +38,22 @@ def ledger_for(ctx: RunContext, event: Event) -> Ledger | None:
 
 
 def times_of(event: Event, self_login: str, now: datetime) -> ItemTimes:
+    """A first response is the digest's (engine/digest.py): a comment or review by a maintainer (not a
+    bot, not the author, not Devflow itself) on an item opened by someone else than a maintainer or a
+    bot, so the digest can read past windows' response times from the store like its own."""
+    from ..engine.digest import is_maintainer
     from ..state.model import ItemTimes
 
-    responder = event.comment_author
+    responder, author = event.comment_author, event.author
     responded = (
         event.name in RESPONSE_EVENTS
         and responder is not None
-        and not responder.bot
+        and is_maintainer(responder.association, responder.bot)
         and responder.login != self_login
-        and (event.author is None or responder.login != event.author.login)
+        and author is not None
+        and not is_maintainer(author.association, author.bot)
+        and not author.bot
+        and responder.login != author.login
     )
     return ItemTimes(
         opened_at=event.created_at,

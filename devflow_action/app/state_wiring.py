@@ -67,6 +67,28 @@ def open_state(url: StateURL, required: bool) -> Guarded:
     return Guarded(store, url.shown, required)
 
 
+def open_for_reading(url: StateURL) -> Guarded:
+    """A store to read from only (``devflow digest --state-url``): no migration, nothing written. A
+    store that cannot be reached, or whose schema is behind, is a guard that reads nothing and says why."""
+    from ..state import open_store
+    from ..state.guard import Guarded
+
+    try:
+        store = open_store(url, migrate=False)
+    except StateUnavailable as exc:
+        return Guarded(None, url.shown, problems=[str(exc)])
+    assert store is not None
+    if store.backend == "postgresql":
+        from ..state.migrate import pending
+
+        behind = pending(getattr(store, "conn"))  # noqa: B009  (PostgresStore's connection)
+        if behind:
+            store.close()
+            why = f"its schema is behind ({len(behind)} migration(s) pending: run `devflow state migrate`)"
+            return Guarded(None, url.shown, problems=[why])
+    return Guarded(store, url.shown)
+
+
 def state_required_failed(state: Guarded) -> bool:
     """The state is required and something was not recorded: the run exits 2."""
     return state.required and bool(state.problems)

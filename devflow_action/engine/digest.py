@@ -21,12 +21,15 @@ Definitions (docs/digest.md says the same for users):
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..config.digest import SECTIONS
+from . import digest_history as history
+from .digest_history import Recorded, TrendRow
+from .digest_history import median as _median
+from .digest_history import nearest_rank as nearest_rank  # re-exported: the engine's p90
 
 # GitHub's associations for people with a role on the repository: write access or above, with the
 # limits docs/digest.md explains (an organisation member with read access is MEMBER too).
@@ -62,6 +65,7 @@ class Item:
     responses: tuple[Response, ...] = ()  # comments and reviews read, oldest first
     reviewers: tuple[str, ...] = ()  # who reviewed (bots excluded by the reader)
     requested: tuple[str, ...] = ()  # requested reviewers and teams
+    more: bool = False  # it has comments or reviews beyond those read: a later first response is not seen
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,13 @@ class Times:
 @dataclass(frozen=True)
 class Previous:
     """The previous window: counts from GitHub's search counts, times as the previous digest recorded
-    them (None when no digest covered exactly that window)."""
+    them, else as the state store recorded them when it covers that window (None when neither)."""
 
     since: datetime
     until: datetime
     counts: Counts
     times: Times | None = None
+    times_from: str = "digest"  # "state": the state store's record of that window (engine/digest_history.py)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class Activity:
     returning: frozenset[str] = frozenset()  # authors who opened an issue or PR before `since`
     previous: Previous | None = None
     stale: StaleList | None = None
+    recorded: Recorded | None = None  # what the state store adds (engine/digest_history.py); None: no store
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,7 @@ class Digest:
     previous: Previous | None = None
     stale: StaleList | None = None
     sections: tuple[str, ...] = field(default=())
+    trend: tuple[TrendRow, ...] | None = None  # from the state store, oldest window first
 
 
 def is_maintainer(association: str, bot: bool) -> bool:
@@ -154,17 +161,6 @@ def first_response(item: Item) -> Response | None:
         if is_maintainer(r.association, r.bot) and r.login.lower() != item.author.lower():
             return r
     return None
-
-
-def nearest_rank(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
 
 
 def _within(when: datetime | None, since: datetime, until: datetime) -> bool:
@@ -186,16 +182,40 @@ def _asks(item: Item) -> bool:
     return not item.author_bot and item.association not in MAINTAINERS
 
 
+def _answered_at(item: Item, recorded: Recorded | None) -> datetime | None:
+    """When a maintainer first responded: as read from GitHub, else, when the read stopped before the
+    item's later comments or reviews, as the state store recorded it."""
+    answer = first_response(item)
+    if answer is not None:
+        return answer.at
+    return recorded.answered.get(item.number) if recorded is not None and item.more else None
+
+
+def _previous(activity: Activity) -> Previous | None:
+    """The previous window; its times, when no earlier digest recorded them, from the state store if
+    it covers that window (GitHub's numbers are never replaced, only completed)."""
+    p, recorded = activity.previous, activity.recorded
+    if p is None or recorded is None or p.times is not None:
+        return p
+    responses = history.response_times(recorded, p.since, p.until)
+    merges = history.merge_times(recorded, p.since, p.until)
+    if responses is None and merges is None:
+        return p
+    times = Times(_median(responses), nearest_rank(responses, 0.9), _median(merges), nearest_rank(merges, 0.9))
+    return Previous(p.since, p.until, p.counts, times, times_from="state")
+
+
 def compute(activity: Activity, window_days: int, sections: tuple[str, ...]) -> Digest:
     since, until = activity.since, activity.until
+    recorded = activity.recorded
     # Items opened after the window's end belong to the next digest.
     items = sorted((i for i in activity.items if i.created_at < until), key=lambda i: (i.created_at, i.number))
 
     response_times: list[float] = []
     for item in items:
-        answer = first_response(item)
-        if _asks(item) and answer is not None and _within(answer.at, since, until):
-            response_times.append(max(0.0, (answer.at - item.created_at).total_seconds()))
+        at = _answered_at(item, recorded)
+        if _asks(item) and at is not None and _within(at, since, until):
+            response_times.append(max(0.0, (at - item.created_at).total_seconds()))
     merge_times = [
         (i.merged_at - i.created_at).total_seconds()
         for i in items
@@ -214,7 +234,7 @@ def compute(activity: Activity, window_days: int, sections: tuple[str, ...]) -> 
     unanswered = tuple(
         Waiting(i, (until - i.created_at).total_seconds())
         for i in items
-        if i.open and not i.draft and _asks(i) and first_response(i) is None
+        if i.open and not i.draft and _asks(i) and _answered_at(i, recorded) is None
     )
     awaiting = tuple(
         Waiting(i, (until - i.created_at).total_seconds())
@@ -249,9 +269,10 @@ def compute(activity: Activity, window_days: int, sections: tuple[str, ...]) -> 
         times=times,
         opened_per_day=per_day,
         response_buckets=tuple(buckets),
-        previous=activity.previous,
+        previous=_previous(activity),
         stale=activity.stale,
         sections=sections,
+        trend=history.trend(recorded) if recorded is not None else None,
     )
 
 

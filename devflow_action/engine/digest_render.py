@@ -17,6 +17,7 @@ from typing import Any
 
 from ..diagnostics import escape_markdown
 from .digest import Counts, Digest, Item, Newcomer, Times, Waiting
+from .digest_history import TrendRow
 
 MARKER = "<!-- devflow:digest -->"
 DATA_PREFIX = "<!-- devflow:digest-data "
@@ -137,8 +138,31 @@ def _metrics(d: Digest) -> list[str]:
         ("time to merge, p90", t.merge_p90, pt.merge_p90 if pt else None),
     ):
         out.append(f"| {name} | {duration(now_t)} | {duration(before_t)} |")
-    out += ["", *_charts(d)]
+    if p is not None and p.times is not None and p.times_from == "state":
+        out += ["", "The previous window's times are the state store's record of it (no digest covered it)."]
+    out += ["", *_trend(d.trend), *_charts(d)]
     return out
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _trend(rows: tuple[TrendRow, ...] | None) -> list[str]:
+    """The last windows as the state store recorded them; only with a store that covers one of them."""
+    if not rows:
+        return []
+    out = [
+        "**Trend**, as the state store recorded it (— where it was not recording yet):",
+        "",
+        "| window | events recorded | first responses | time to first response, median | pull requests merged |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        median = duration(r.response_median) if r.responses is not None else "—"
+        out.append(f"| {_day(r.since)} – {_day(r.until)} | {_count(r.events)} | {_count(r.responses)} | {median} "
+                   f"| {_count(r.merged)} |")  # fmt: skip
+    return [*out, ""]
 
 
 def _charts(d: Digest) -> list[str]:
@@ -255,6 +279,7 @@ def as_json(d: Digest) -> dict[str, Any]:
             "until": p.until.isoformat(),
             "counts": _counts_json(p.counts),
             "times": _times_json(p.times) if p.times else None,
+            **({"times_from": "state"} if p.times is not None and p.times_from == "state" else {}),
         },
         "new_contributors": [_newcomer_json(n) for n in d.new_contributors],
         "unanswered": [{**_item_json(w.item), "age_s": w.age} for w in d.unanswered],
@@ -270,4 +295,16 @@ def as_json(d: Digest) -> dict[str, Any]:
         },
         "opened_per_day": [{"day": day, "issues": i, "prs": p_} for day, i, p_ in d.opened_per_day],
         "response_buckets": [{"bucket": name, "responses": n} for name, n in d.response_buckets],
+        **({"trend": [_trend_json(r) for r in d.trend]} if d.trend else {}),
+    }
+
+
+def _trend_json(r: TrendRow) -> dict[str, Any]:
+    return {
+        "since": r.since.isoformat(),
+        "until": r.until.isoformat(),
+        "events": r.events,
+        "responses": r.responses,
+        "response_median_s": r.response_median,
+        "prs_merged": r.merged,
     }

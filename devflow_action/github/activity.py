@@ -137,13 +137,21 @@ def _responses(nodes: Iterable[Any]) -> list[Response]:
     return out
 
 
+def _beyond(connection: dict[str, Any]) -> bool:
+    """More comments (or reviews) than the page read: a later first response is not seen."""
+    total = connection.get("totalCount")
+    return isinstance(total, int) and total > len(connection["nodes"])
+
+
 def parse_item(node: dict[str, Any], pull: bool) -> Item:
     try:
         login, bot = _login(node.get("author"))
         responses = _responses(node["comments"]["nodes"])
+        more = _beyond(node["comments"])
         reviewers: list[str] = []
         requested: list[str] = []
         if pull:
+            more = more or _beyond(node["reviews"])
             reviews = _responses(node["reviews"]["nodes"])
             responses += reviews
             reviewers = [r.login for r in reviews if not r.bot]
@@ -171,6 +179,7 @@ def parse_item(node: dict[str, Any], pull: bool) -> Item:
             responses=tuple(sorted(responses, key=lambda r: r.at)),
             reviewers=tuple(reviewers),
             requested=tuple(requested),
+            more=more,
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise MalformedAnswer(f"GitHub's answer for an issue or pull request lacks {exc}") from None

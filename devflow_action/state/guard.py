@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from ..ledger import Ledger, StateUnavailable, Verdict
@@ -80,6 +81,16 @@ class Guarded:
 
     def item_times(self, repository: str, number: int) -> ItemTimes | None:
         return self._call("reading timestamps", lambda s: s.item_times(repository, number), None)
+
+    # the digest's history: nothing known when the store fails (the digest is then GitHub's alone)
+    def recording_since(self, repository: str) -> dict[str, datetime]:
+        return self._call("reading the digest's history", lambda s: s.recording_since(repository), {})
+
+    def times_between(self, repository: str, since: datetime, until: datetime) -> dict[int, ItemTimes]:
+        return self._call("reading the digest's history", lambda s: s.times_between(repository, since, until), {})
+
+    def count_events(self, repository: str, bounds: Sequence[datetime]) -> list[int]:
+        return self._call("reading the digest's history", lambda s: s.count_events(repository, bounds), [])
 
     def get_cursor(self, repository: str, sweep: str) -> str | None:
         return self._call(f"reading the {sweep} cursor", lambda s: s.get_cursor(repository, sweep), None)

@@ -6,7 +6,7 @@ backend (Postgres or Redis) stores them. Nothing here imports a driver.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -80,6 +80,14 @@ class StateStore(Protocol):
     # metrics: first response, close and merge times (the digest reads them)
     def note_times(self, repository: str, number: int, times: ItemTimes) -> None: ...
     def item_times(self, repository: str, number: int) -> ItemTimes | None: ...
+
+    # the digest's history (docs/digest.md, "With a state store"): since when each event kind has
+    # been recorded (kind -> the earliest ``recorded_at``: what the store can vouch for), the items
+    # whose first response or merge fell in [since, until) (by number), and the events recorded in
+    # each window [bounds[i], bounds[i + 1]) (bounds ascending, each at 00:00 UTC)
+    def recording_since(self, repository: str) -> dict[str, datetime]: ...
+    def times_between(self, repository: str, since: datetime, until: datetime) -> dict[int, ItemTimes]: ...
+    def count_events(self, repository: str, bounds: Sequence[datetime]) -> list[int]: ...
 
     # sweeps: where the last pass stopped
     def get_cursor(self, repository: str, sweep: str) -> str | None: ...

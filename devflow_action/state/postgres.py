@@ -9,6 +9,7 @@ import socket
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -168,6 +169,41 @@ class PostgresStore:
                 [repository, number],
             ).fetchone()
         return ItemTimes(*row) if row else None
+
+    # -- the digest's history (indexes: migration 0004) ---------------------------------------------
+    def recording_since(self, repository: str) -> dict[str, datetime]:
+        with self._tx("reading since when events are recorded") as c:
+            rows = c.execute(
+                "SELECT kind, min(recorded_at) FROM devflow.events WHERE repository = %s GROUP BY kind", [repository]
+            ).fetchall()
+        return {str(kind): at for kind, at in rows}
+
+    def times_between(self, repository: str, since: datetime, until: datetime) -> dict[int, ItemTimes]:
+        with self._tx("reading timestamps") as c:
+            rows = c.execute(
+                "SELECT number, opened_at, first_response_at, first_responder, closed_at, merged_at"
+                " FROM devflow.item_times WHERE repository = %(r)s"
+                " AND first_response_at >= %(s)s AND first_response_at < %(u)s"
+                " UNION SELECT number, opened_at, first_response_at, first_responder, closed_at, merged_at"
+                " FROM devflow.item_times WHERE repository = %(r)s AND merged_at >= %(s)s AND merged_at < %(u)s",
+                {"r": repository, "s": since, "u": until},
+            ).fetchall()
+        return {int(row[0]): ItemTimes(*row[1:]) for row in rows}
+
+    def count_events(self, repository: str, bounds: Sequence[datetime]) -> list[int]:
+        if len(bounds) < 2:
+            return []
+        with self._tx("counting events") as c:
+            # width_bucket: i for bounds[i - 1] <= recorded_at < bounds[i] (1-based)
+            rows = c.execute(
+                "SELECT width_bucket(recorded_at, %(b)s::timestamptz[]), count(*) FROM devflow.events"
+                " WHERE repository = %(r)s AND recorded_at >= %(s)s AND recorded_at < %(u)s GROUP BY 1",
+                {"r": repository, "b": list(bounds), "s": bounds[0], "u": bounds[-1]},
+            ).fetchall()
+        counts = [0] * (len(bounds) - 1)
+        for bucket, n in rows:
+            counts[int(bucket) - 1] = int(n)
+        return counts
 
     # -- sweeps, onboarding, facts -------------------------------------------------------------------
     def get_cursor(self, repository: str, sweep: str) -> str | None:

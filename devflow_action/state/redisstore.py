@@ -7,11 +7,13 @@ are not hashed to one slot.
 Keys (prefix ``devflow:`` unless the URL says ``?prefix=...``):
 ``events:{repo}`` (stream), ``recorded:{event}:{attempt}``, ``ledger:{event}:{operation}``,
 ``checklist:{repo}#{number}:{login}`` (hash), ``times:{repo}#{number}`` (hash),
-``cursor:{repo}:{sweep}``, ``fact:{repo}#{number}:{name}``.
+``cursor:{repo}:{sweep}``, ``fact:{repo}#{number}:{name}``; for the digest ``first-recorded:{repo}``
+(hash), ``events-per-day:{repo}`` (hash) and ``times-by-date:{repo}`` (sorted set).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -41,13 +43,20 @@ _UNAVAILABLE = (rx.ConnectionError, rx.TimeoutError, rx.ReadOnlyError, rx.BusyLo
 # Server answers that mean "not now" (out of memory, loading, auth, no replica), not a bug of ours.
 _UNAVAILABLE_REPLIES = ("OOM", "LOADING", "NOAUTH", "WRONGPASS", "NOPERM", "MASTERDOWN", "BUSY", "MISCONF")
 
+# A new record also keeps, for the digest, the earliest time each event kind was recorded (ISO
+# strings of one format compare as text) and the count of events recorded per UTC day.
 _RECORD = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(cjson.decode(ARGV[3])))
+local first = redis.call('HGET', KEYS[3], ARGV[4])
+if not first or ARGV[5] < first then redis.call('HSET', KEYS[3], ARGV[4], ARGV[5]) end
+redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
 return 1
 """
 # The earliest opening and first response (with its responder), the latest close, the first merge.
-# Times are UTC ISO strings of one fixed format, so they compare as text.
+# Times are UTC ISO strings of one fixed format, so they compare as text. The first response and the
+# merge are indexed by time in a sorted set (members "<number>:r" and "<number>:m", scored in epoch
+# seconds) for the digest's reads of a period.
 _TIMES = """
 local function earliest(field, value)
   if value == '' then return false end
@@ -57,12 +66,17 @@ local function earliest(field, value)
   return true
 end
 earliest('opened_at', ARGV[1])
-if earliest('first_response_at', ARGV[2]) then redis.call('HSET', KEYS[1], 'first_responder', ARGV[3]) end
+if earliest('first_response_at', ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'first_responder', ARGV[3])
+  redis.call('ZADD', KEYS[2], ARGV[7], ARGV[6] .. ':r')
+end
 if ARGV[4] ~= '' then
   local now = redis.call('HGET', KEYS[1], 'closed_at')
   if not now or now < ARGV[4] then redis.call('HSET', KEYS[1], 'closed_at', ARGV[4]) end
 end
-if ARGV[5] ~= '' then redis.call('HSETNX', KEYS[1], 'merged_at', ARGV[5]) end
+if ARGV[5] ~= '' and redis.call('HSETNX', KEYS[1], 'merged_at', ARGV[5]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[8], ARGV[6] .. ':m')
+end
 return 1
 """
 _SWAP = """
@@ -74,6 +88,10 @@ return 1
 
 def _iso(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") if value else ""
+
+
+def _epoch(value: datetime | None) -> str:
+    return repr(value.timestamp()) if value else ""
 
 
 def _time(value: str | None) -> datetime | None:
@@ -148,9 +166,11 @@ class RedisStore:
         flat = [str(x) for pair in fields.items() for x in pair]
         with self._tx("recording the event"):
             added = self._record(
-                keys=[f"{self.p}recorded:{e.event_key}:{e.attempt}", f"{self.p}events:{e.repository}"],
-                args=[RECORDED_TTL, STREAM_MAXLEN, json.dumps(flat)],
-            )
+                keys=[f"{self.p}recorded:{e.event_key}:{e.attempt}", f"{self.p}events:{e.repository}",
+                      f"{self.p}first-recorded:{e.repository}", f"{self.p}events-per-day:{e.repository}"],
+                args=[RECORDED_TTL, STREAM_MAXLEN, json.dumps(flat), e.kind, _iso(e.recorded_at),
+                      e.recorded_at.astimezone(UTC).date().isoformat()],
+            )  # fmt: skip
             if added and run.times is not None and e.number is not None:
                 self.note_times(e.repository, e.number, run.times)
         return bool(added)
@@ -179,20 +199,48 @@ class RedisStore:
         t = times
         with self._tx("recording timestamps"):
             self._times(
-                keys=[f"{self.p}times:{repository}#{number}"],
+                keys=[f"{self.p}times:{repository}#{number}", f"{self.p}times-by-date:{repository}"],
                 args=[_iso(t.opened_at), _iso(t.first_response_at), t.first_responder or "", _iso(t.closed_at),
-                      _iso(t.merged_at)],
+                      _iso(t.merged_at), number, _epoch(t.first_response_at), _epoch(t.merged_at)],
             )  # fmt: skip
 
     def item_times(self, repository: str, number: int) -> ItemTimes | None:
         with self._tx("reading timestamps"):
             h = self.r.hgetall(f"{self.p}times:{repository}#{number}")
-        if not h:
-            return None
-        return ItemTimes(
-            _time(h.get("opened_at")), _time(h.get("first_response_at")), h.get("first_responder"),
-            _time(h.get("closed_at")), _time(h.get("merged_at")),
-        )  # fmt: skip
+        return _times(h) if h else None
+
+    # -- the digest's history -------------------------------------------------------------------------
+    def recording_since(self, repository: str) -> dict[str, datetime]:
+        with self._tx("reading since when events are recorded"):
+            h = self.r.hgetall(f"{self.p}first-recorded:{repository}")
+        return {kind: datetime.fromisoformat(at) for kind, at in h.items()}
+
+    def times_between(self, repository: str, since: datetime, until: datetime) -> dict[int, ItemTimes]:
+        with self._tx("reading timestamps"):
+            members = self.r.zrangebyscore(f"{self.p}times-by-date:{repository}", since.timestamp(),
+                                           f"({until.timestamp()!r}")  # fmt: skip
+            numbers = sorted({int(m.split(":")[0]) for m in members})
+            pipe = self.r.pipeline(transaction=False)
+            for number in numbers:
+                pipe.hgetall(f"{self.p}times:{repository}#{number}")
+            found = pipe.execute()
+        return {n: _times(h) for n, h in zip(numbers, found, strict=True) if h}
+
+    def count_events(self, repository: str, bounds: Sequence[datetime]) -> list[int]:
+        if len(bounds) < 2:
+            return []
+        if any(b.astimezone(UTC) != b.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+               for b in bounds):  # fmt: skip
+            raise ValueError("Redis counts events per UTC day: the bounds must be at 00:00 UTC")
+        start, end = bounds[0].astimezone(UTC).date(), bounds[-1].astimezone(UTC).date()
+        days = [(start + timedelta(days=d)).isoformat() for d in range((end - start).days)]
+        with self._tx("counting events"):
+            per_day = dict(zip(days, self.r.hmget(f"{self.p}events-per-day:{repository}", days), strict=True))
+        counts = []
+        for low, high in itertools.pairwise(bounds):
+            a, b = low.astimezone(UTC).date(), high.astimezone(UTC).date()
+            counts.append(sum(int(per_day[(a + timedelta(days=d)).isoformat()] or 0) for d in range((b - a).days)))
+        return counts
 
     # -- sweeps, onboarding, facts -------------------------------------------------------------------
     def get_cursor(self, repository: str, sweep: str) -> str | None:
@@ -234,6 +282,13 @@ class RedisStore:
     def close(self) -> None:
         with suppress(rx.RedisError):  # closing a connection the server already dropped
             self.r.close()
+
+
+def _times(h: Mapping[str, str]) -> ItemTimes:
+    return ItemTimes(
+        _time(h.get("opened_at")), _time(h.get("first_response_at")), h.get("first_responder"),
+        _time(h.get("closed_at")), _time(h.get("merged_at")),
+    )  # fmt: skip
 
 
 class RedisLedger:
