@@ -176,9 +176,10 @@ def test_devflow_digest_stopped_by_a_rate_limit_exits_2(tmp_path: Path, server: 
 
 def test_a_rules_run_stopped_by_the_rate_limit_sends_the_stopped_notice(tmp_path: Path, gh_server_factory: Any,
                                                                         hook: Hook) -> None:  # noqa: F811  # fmt: skip
+    from .githubdata import load_payload
     from .test_action_e2e import CONFIG as RULES
     from .test_action_e2e import TOKEN as E2E_TOKEN
-    from .test_action_e2e import fresh, load_payload, run_action
+    from .test_action_e2e import fresh, run_action
 
     server: GitHubTestServer = gh_server_factory(token=E2E_TOKEN)
     payload = fresh(load_payload("issues.opened"))
