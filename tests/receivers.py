@@ -34,8 +34,8 @@ def _start(state: Receiver, path: str) -> ThreadingHTTPServer:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
-            time.sleep(state.delay)
             state.received.append((self.path, dict(self.headers.items()), body))
+            time.sleep(state.delay)  # a slow collector: the request arrived, the answer is late
             self.send_response(state.status)
             self.send_header("content-length", "2")
             self.end_headers()
