@@ -12,8 +12,9 @@ from typing import Any
 import httpx2
 import pytest
 
+from .ghserver.seed import load_payload
 from .service_helpers import ADMIN, SECRET, Stack, free_port, wait_until
-from .test_action_e2e import TOKEN
+from .test_action_e2e import TOKEN, fresh
 
 pytestmark = pytest.mark.integration
 
@@ -59,3 +60,48 @@ def test_logs_are_json_lines_that_follow_a_delivery_to_its_github_write(stack: S
     assert len({e["pid"] for e in worked if e["msg"] == "worker started"}) == 2  # the supervisor's two processes
     everything = json.dumps(served + worked)
     assert all(secret not in everything for secret in (TOKEN, SECRET, ADMIN))
+
+
+def test_every_line_about_a_dead_delivery_carries_its_id_dramatiq_s_own_included(stack: Stack) -> None:
+    """The worker's lines and Dramatiq's ("Retrying message ...", "Retries exceeded ...") about a
+    poison event, formatted as the processes format them, all carry the delivery id."""
+    import logging
+
+    from devflow_action.service.logs import JsonFormatter
+
+    from .test_service_worker import REVIEW_AUTHOR, done
+
+    class Keep(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.setFormatter(JsonFormatter())
+            self.lines: list[dict[str, Any]] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.lines.append(json.loads(self.format(record)))  # formatted in the emitting thread, as on stderr
+
+    keep = Keep()
+    root = logging.getLogger()
+    root.addHandler(keep)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        stack.serve_thread()
+        stack.worker_thread()
+        payload = fresh(load_payload("pull_request.opened"))
+        stack.gh.state.seed_from_payload(payload)
+        stack.gh.state.set_file(".devflow.yml", REVIEW_AUTHOR)
+        delivery = str(uuid.uuid4())
+        stack.post("pull_request", payload, delivery=delivery)
+        done(stack, delivery, "dead", timeout=30)
+    finally:
+        root.removeHandler(keep)
+        root.setLevel(level)
+    dramatiq = [e for e in keep.lines if e["logger"].startswith("dramatiq.middleware.retries")]
+    assert [e["msg"].split(" ")[0] for e in dramatiq] == ["Retrying", "Retrying", "Retries"]
+    assert {e.get("correlation_id") for e in dramatiq} == {delivery}
+    about = [
+        e for e in keep.lines if e["msg"] in ("delivery accepted", "attempt failed", "github write", "dead letter")
+    ]
+    assert [e["msg"] for e in about].count("attempt failed") == 3 and about[-1]["msg"] == "dead letter"
+    assert {e.get("correlation_id") for e in about} == {delivery}

@@ -69,7 +69,7 @@ def test_two_runs_migrating_at_once_from_any_earlier_version_reach_the_current_s
 def test_the_schema_has_every_table_the_docs_describe(pg_template: str) -> None:
     tables = sorted({row[0] for row in _schema(pg_template)["columns"]})
     assert tables == [
-        "checklist_progress", "dead_letters", "deliveries", "events", "facts_cache", "item_times", "ledger",
+        "checklist_progress", "dead_letters", "deliveries", "deployment", "events", "facts_cache", "item_times", "ledger",
         "operations", "rule_results", "sweep_cursors",
     ]  # fmt: skip
     text = (__import__("pathlib").Path(__file__).parents[1] / "docs" / "state.md").read_text()

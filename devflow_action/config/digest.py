@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 SECTIONS = ("new_contributors", "unanswered", "awaiting_review", "stale", "metrics")
-# What a sink can be told: the digest itself, and notices of runs that stopped or were refused.
-# `dead_letter` is kept for configs written against the design (the orchestration service's dead
-# letters); nothing sends it in this release.
+# What a sink can be told: the digest itself, notices of runs that stopped or were refused, and
+# the orchestration service's dead letters (sent by its workers: docs/service.md).
 NOTICES = ("digest", "stopped", "refused", "dead_letter")
 DEFAULT_WINDOW_DAYS = 7
 DEFAULT_DISCUSSION_TITLE = "Contributor digest"
@@ -35,7 +34,7 @@ def _on() -> Schema:
         "items": {"enum": list(NOTICES)},
         "description": "What to send: `digest` (the digest), `stopped` (a run, the digest's or the rules', "
         "stopped with work left), `refused` (GitHub refused a run's reads or operations), `dead_letter` "
-        "(reserved for the orchestration service).",
+        "(the orchestration service gave up on an event of this repository).",
     }
 
 

@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..ledger import StateUnavailable
 from ..state.service_pg import DeadLetter, DeliveryView, ServiceTables
-from . import admin_repos
+from . import admin_repos, telemetry
 from .queue import enqueue, stats
 from .webhook import Delivery
 
@@ -224,6 +224,13 @@ def routes(services: Services) -> list[BaseRoute]:
         q = await run_in_threadpool(stats, services.broker)
         return JSONResponse({"ready": q.ready, "delayed": q.delayed, "in_progress": q.in_progress, "lag": q.lag})
 
+    async def api_telemetry(request: Request) -> Response:
+        """The telemetry report as it would be sent now: shown, never sent (docs/service.md#telemetry)."""
+        s = services.settings
+        report = await tables(lambda t: telemetry.current(t.store, services.broker, s))
+        return JSONResponse({"enabled": bool(s.telemetry_url), "interval_seconds": s.telemetry_interval,
+                             "report": report})  # fmt: skip
+
     async def settle(request: Request) -> Response:
         what = request.path_params["action"]
         if what not in ("retry", "discard"):
@@ -257,6 +264,7 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/admin/api/deliveries", guard(api_deliveries, page=False), methods=["GET"]),
         Route("/admin/api/deliveries/{delivery}", guard(api_delivery, page=False), methods=["GET"]),
         Route("/admin/api/queue", guard(api_queue, page=False), methods=["GET"]),
+        Route("/admin/api/telemetry", guard(api_telemetry, page=False), methods=["GET"]),
         *admin_repos.routes(guard, tables, _page),
     ]
 

@@ -1,6 +1,6 @@
 """``GET /metrics``: Prometheus text. The serving process's own histogram of webhook acknowledgements,
 and, read from Redis and Postgres at each scrape, what every worker process shares: queue depth and
-lag, jobs by outcome, retries, dead letters, the GitHub budget left per installation, and the
+lag, jobs by outcome, retries, dead letters and their notices, the GitHub budget left per installation, and the
 latency histograms workers record (delivery to done, job duration)."""
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ class Shared(Collector):
         retries, dead = counters.get("retries", 0), counters.get("dead_letters", 0)
         yield CounterMetricFamily("devflow_retries", "Attempts that failed and were retried", value=retries)
         yield CounterMetricFamily("devflow_dead_letters", "Deliveries dead-lettered", value=dead)
+        notices = CounterMetricFamily("devflow_notices", "Dead-letter notices, by sink and outcome",
+                                      labels=["sink", "outcome"])  # fmt: skip
+        for name, count in sorted(counters.items()):
+            if name.startswith("notices:") and name.count(":") == 2:
+                notices.add_metric(name.split(":")[1:], count)
+        yield notices
         still_open = self.dead()
         if still_open is not None:
             yield GaugeMetricFamily("devflow_dead_letters_open", "Dead letters not settled", value=still_open)

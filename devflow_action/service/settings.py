@@ -4,7 +4,8 @@ problem is a ``UsageError`` naming the variable; secrets are registered for reda
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ..exits import UsageError, env_number
 from ..redact import register_secret
@@ -57,6 +58,13 @@ class Settings:
     max_calls: int = 200  # GitHub calls one event may make
     job_deadline: float = 120.0
     secure_cookies: bool = True
+    public_url: str = ""  # where people reach serve: links in dead-letter notices
+    notify_slack: bool = False  # DEVFLOW_NOTIFY_SLACK_URL is set: every dead letter is told there too
+    telemetry_url: str = ""  # empty: telemetry is off, and nothing is ever sent
+    telemetry_interval: float = 86400.0
+    telemetry_timeout: float = 5.0
+    # the environment, for the variables a repository's `notify:` section names (read when sending)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, role: str) -> Settings:
@@ -65,7 +73,7 @@ class Settings:
         admin = env.get("DEVFLOW_ADMIN_TOKEN", "")
         token = env.get("GITHUB_TOKEN", "")
         app_id, key = env.get("DEVFLOW_APP_ID", "").strip(), env.get("DEVFLOW_APP_PRIVATE_KEY", "")
-        for value in (secret, admin, token, key):
+        for value in (secret, admin, token, key, env.get("DEVFLOW_NOTIFY_SLACK_URL", "")):
             register_secret(value.strip())
         if role == "serve" and not secret:
             raise UsageError("DEVFLOW_WEBHOOK_SECRET is not set (the secret of the repository's or App's webhook)")
@@ -78,6 +86,10 @@ class Settings:
         if bool(app_id) != bool(key):
             raise UsageError("a GitHub App needs both DEVFLOW_APP_ID and DEVFLOW_APP_PRIVATE_KEY")
         api_url = env.get("GITHUB_API_URL", "").strip() or "https://api.github.com"
+        telemetry = env.get("DEVFLOW_TELEMETRY_URL", "").strip()
+        if telemetry and not _https_or_loopback(telemetry):
+            raise UsageError("DEVFLOW_TELEMETRY_URL must be an https:// URL")
+        register_secret(telemetry)  # it may carry a collector's key: never logged
         return cls(
             redis=_url(env, "DEVFLOW_REDIS_URL", "redis", "redis://host:6379/0"),
             database=_url(env, "DEVFLOW_DATABASE_URL", "postgresql", "postgresql://user:password@host/devflow"),
@@ -107,4 +119,18 @@ class Settings:
             job_deadline=env_number(env, "DEVFLOW_JOB_DEADLINE", 120.0, minimum=1),
             # only for a plain-HTTP test setup: browsers drop Secure cookies from http:// origins
             secure_cookies=env.get("DEVFLOW_INSECURE_COOKIES", "") != "1",
+            public_url=env.get("DEVFLOW_PUBLIC_URL", "").strip().rstrip("/"),
+            notify_slack=bool(env.get("DEVFLOW_NOTIFY_SLACK_URL", "").strip()),
+            telemetry_url=telemetry,
+            telemetry_interval=env_number(env, "DEVFLOW_TELEMETRY_INTERVAL", 86400.0, minimum=1),
+            telemetry_timeout=env_number(env, "DEVFLOW_TELEMETRY_TIMEOUT", 5.0, minimum=0.1),
+            env=dict(env),
         )
+
+
+def _https_or_loopback(url: str) -> bool:
+    """Reports go over TLS; plain http only to this machine (a local collector, the tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")

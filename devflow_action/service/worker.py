@@ -16,18 +16,22 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import Middleware, TimeLimit
 
 from ..exits import Exit
 from ..ledger import StateUnavailable
 from ..redact import one_line, redact
 from ..state.coordination import Coordination
 from ..state.service_pg import DeliveryRecord, open_checked
+from . import telemetry
 from .credentials import Credentials
 from .jobs import Processor, retry_when
+from .logs import correlation
+from .notices import DeadLetterInfo, send_once
 from .queue import ACTOR, DevflowBroker, make_broker
 from .settings import QUEUE, Settings
 from .webhook import Delivery
@@ -75,6 +79,32 @@ class DeadLetters(Middleware):
         p.coord.count({"jobs:dead": 1, "dead_letters": 1})
         log.error("dead letter", extra={"correlation_id": d.delivery, "dead_letter": dead_id, "error": error,
                                         "attempts": attempts, "event": d.kind})  # fmt: skip
+        try:  # after the dead letter is safe: a notice that fails is logged and counted, never the job's failure
+            send_once(p.store(), p.coord, p.settings, DeadLetterInfo(dead_id, d, error, attempts))
+        except Exception as exc:
+            log.warning("dead-letter notice failed", extra={"correlation_id": d.delivery, "dead_letter": dead_id,
+                                                             "error": one_line(redact(str(exc)))})  # fmt: skip
+            with suppress(Exception):
+                p.coord.count({"notices:unknown:failed": 1})
+
+
+class Correlation(Middleware):
+    """The delivery id as the correlation id of every line logged while its message is handled,
+    Dramatiq's own included ("Retrying message ...", "Retries exceeded ..."), which the job's own
+    setting (``Processor.run``) does not cover. First in the list: its "before" hook runs first and
+    its "after" hooks last (Dramatiq runs those last to first)."""
+
+    def before_process_message(self, broker: Any, message: Any) -> None:
+        data = message.args[0] if message.args and isinstance(message.args[0], dict) else {}
+        correlation.set(str(data.get("delivery") or "") or None)
+
+    def after_process_message(
+        self, broker: Any, message: Any, *, result: Any = None, exception: BaseException | None = None
+    ) -> None:
+        correlation.set(None)
+
+    def after_skip_message(self, broker: Any, message: Any) -> None:
+        correlation.set(None)
 
 
 def _when(epoch: float) -> Any:
@@ -92,6 +122,7 @@ def build(settings: Settings) -> tuple[DevflowBroker, Processor]:
     coord = Coordination.connect(settings.redis)
     processor = Processor(settings, coord, Credentials.from_settings(settings, coord))
     broker = make_broker(settings, extra=[DeadLetters(processor)], patient=True)
+    broker.add_middleware(Correlation(), before=TimeLimit)
     dramatiq.Actor(
         processor.run,
         broker=broker,
@@ -113,6 +144,7 @@ def run_one(settings: Settings, threads: int, stop: threading.Event | None = Non
             signal.signal(sig, lambda *_: stop.set())
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
     worker.start()
+    telemetry.start(settings, broker, stop)  # off (no thread at all) unless DEVFLOW_TELEMETRY_URL is set
     log.info("worker started", extra={"threads": threads, "pid": os.getpid()})
     try:
         stop.wait()
