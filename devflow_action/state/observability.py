@@ -1,4 +1,4 @@
-"""The service's observability rows in Postgres (migration 0004): the once-only guard of each dead
+"""The service's observability rows in Postgres (migration 0005): the once-only guard of each dead
 letter's notice, the deployment's random id, and the counts an opt-in telemetry report is made of.
 
 Postgres is the guard in both cases because it outlives any worker: a notice is claimed on its dead

@@ -1,7 +1,7 @@
--- Devflow state, version 4: the orchestration service's dead-letter notices (sent once per dead
+-- Devflow state, version 5: the orchestration service's dead-letter notices (sent once per dead
 -- letter: the row is the guard) and its opt-in telemetry (a random deployment id, and when the last
 -- report was claimed, so that any number of workers send at most one per interval).
--- depends: 0003.service-deliveries-dead-letters
+-- depends: 0004.digest-history-indexes
 
 -- pending: not sent yet; sending: claimed by a worker (a claim older than the lease is taken over);
 -- sent: at least one sink took it; failed: every sink failed (logged, counted, not retried);
