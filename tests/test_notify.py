@@ -101,8 +101,11 @@ def test_an_unreachable_slack_and_a_missing_variable_are_warnings() -> None:
     assert outcome.warnings == ["slack: the environment variable SLACK_WEBHOOK_URL (the Slack webhook URL) is not set"]
 
 
-def test_a_webhook_that_is_not_https_is_refused_before_anything_is_sent() -> None:
-    outcome = slack({"SLACK_WEBHOOK_URL": "http://hooks.example.org/services/x"}).send(NOTICE)
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.org/services/x", "http://localhost.example.org/x", "http://127.0.0.1.example.org/x"]
+)
+def test_a_webhook_that_is_not_https_is_refused_before_anything_is_sent(url: str) -> None:
+    outcome = slack({"SLACK_WEBHOOK_URL": url}).send(NOTICE)
     assert outcome.warnings == ["slack: SLACK_WEBHOOK_URL is not an https URL"]
 
 

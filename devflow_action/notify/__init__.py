@@ -12,6 +12,7 @@ import http.client
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from ..config.digest import NotifyConfig
 from ..redact import one_line, redact, register_secret
@@ -61,6 +62,15 @@ class Notifier:
 
 class MissingSecret(ValueError):
     pass
+
+
+def https_or_loopback(url: str) -> bool:
+    """Notices and reports go over TLS; plain http only to this machine (a local relay, the tests).
+    The host is parsed, not prefix-matched: ``http://localhost.attacker.example`` is not this machine."""
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def secret(env: Mapping[str, str], name: str | None, what: str) -> str | None:

@@ -7,7 +7,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import Notice, secret
+from . import Notice, https_or_loopback, secret
 
 TIMEOUT = 10.0
 
@@ -28,7 +28,7 @@ class SlackSink:
     def send(self, notice: Notice) -> None:
         url = secret(self.env, self.webhook_env, "the Slack webhook URL")
         assert url is not None
-        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        if not https_or_loopback(url):
             raise ValueError(f"{self.webhook_env} is not an https URL")
         body = json.dumps({"text": f"*{slack_escape(notice.subject)}*\n{slack_escape(notice.text)}"}).encode()
         request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")

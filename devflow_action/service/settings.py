@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from ..exits import UsageError, env_number
+from ..notify import https_or_loopback
 from ..redact import register_secret
 from ..state.url import StateURL, parse
 
@@ -87,7 +87,7 @@ class Settings:
             raise UsageError("a GitHub App needs both DEVFLOW_APP_ID and DEVFLOW_APP_PRIVATE_KEY")
         api_url = env.get("GITHUB_API_URL", "").strip() or "https://api.github.com"
         telemetry = env.get("DEVFLOW_TELEMETRY_URL", "").strip()
-        if telemetry and not _https_or_loopback(telemetry):
+        if telemetry and not https_or_loopback(telemetry):
             raise UsageError("DEVFLOW_TELEMETRY_URL must be an https:// URL")
         register_secret(telemetry)  # it may carry a collector's key: never logged
         return cls(
@@ -126,11 +126,3 @@ class Settings:
             telemetry_timeout=env_number(env, "DEVFLOW_TELEMETRY_TIMEOUT", 5.0, minimum=0.1),
             env=dict(env),
         )
-
-
-def _https_or_loopback(url: str) -> bool:
-    """Reports go over TLS; plain http only to this machine (a local collector, the tests)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return True
-    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
