@@ -130,3 +130,31 @@ def test_other_methods_on_webhook_are_refused_and_other_paths_reach_the_app(stac
     assert (got.status_code, got.headers["allow"]) == (405, "POST")
     assert httpx2.get(f"{stack.base}/healthz").json()["status"] == "ok"
     assert httpx2.get(f"{stack.base}/admin/api/queue").status_code == 401
+
+
+def test_the_fast_log_line_is_the_line_logging_writes_redacted_alike() -> None:
+    import io
+    import logging
+
+    from devflow_action.redact import register_secret
+    from devflow_action.service import logs
+
+    register_secret("ghp_NotARealTokenButLongEnough0123")
+    out = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.setup("INFO", out)
+    try:
+        fields = {
+            "correlation_id": "d-1",
+            "event": "issues.opened",
+            "repository": "o/ghp_NotARealTokenButLongEnough0123",
+        }
+        logging.getLogger("devflow.serve").info("delivery accepted", extra=fields)
+        logs.info_line(logging.getLogger("devflow.serve"), "delivery accepted", **fields)
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    slow, fast = (json.loads(line) for line in out.getvalue().splitlines())
+    assert fast["repository"] == "o/***" and fast.keys() == slow.keys()
+    assert {**fast, "ts": ""} == {**slow, "ts": ""} and fast["ts"][:16] == slow["ts"][:16]

@@ -25,6 +25,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 from ..state.coordination import Admission, Coordination
+from . import logs
 from .queue import encoded
 from .settings import Settings
 from .webhook import HANDLED, MAX_BODY, Malformed, parse, signature_ok
@@ -159,8 +160,8 @@ class Webhook:
             return 503, _encode({"error": "the queue is unavailable; redeliver later"})
         if seq is None:
             return 200, _encode({"status": "duplicate", "delivery": delivery.delivery})
-        log.info("delivery accepted", extra={"correlation_id": delivery.delivery, "event": delivery.kind,
-                                             "repository": delivery.repository})  # fmt: skip
+        logs.info_line(log, "delivery accepted", correlation_id=delivery.delivery, event=delivery.kind,
+                       repository=delivery.repository)  # fmt: skip
         return 202, _encode({"status": "queued", "delivery": delivery.delivery,
                              "see": f"/admin/deliveries/{delivery.delivery}"})  # fmt: skip
 
