@@ -1,10 +1,11 @@
 """``devflow serve``: the ASGI app (Starlette) that acknowledges webhooks, answers health checks and
 metrics, and serves the admin (``admin.py``).
 
-``POST /webhook`` does the least that makes a delivery durable, so that it answers in milliseconds:
-the signature (401), the shape (400), then one Redis script admits the delivery id (a repeat: 200,
-nothing enqueued), numbers it within its item and enqueues its message, all at once (202). If Redis
-cannot take it, the answer is 503 and nothing was admitted: a redelivery is enqueued.
+``POST /webhook`` (``door.py``, in front of the Starlette app) does the least that makes a delivery
+durable, so that it answers in milliseconds: the signature (401), the shape (400), then one Redis
+script admits the delivery id (a repeat: 200, nothing enqueued), numbers it within its item and
+enqueues its message, all at once (202). If Redis cannot take it, the answer is 503 and nothing was
+admitted: a redelivery is enqueued.
 """
 
 from __future__ import annotations
