@@ -9,8 +9,13 @@
    and the p50 / p99 of each request's round trip as the client sees it.
 2. **End to end**: one `devflow worker` process; deliveries sent one at a time, ``--gap`` apart:
    the time from sending a delivery to the GitHub test server receiving its label write.
-3. **Workers**: ``--jobs`` deliveries (distinct issues) queued first, then `devflow worker` with 1, 2
-   and 4 processes (``--threads`` each): deliveries applied per second, until the queue is empty.
+3. **Workers**: `devflow worker` with each of ``--processes`` (1, 2 and 4) times each of ``--threads``
+   (8), started and warmed up first; then ``--jobs`` deliveries (distinct issues) sent as fast as one
+   client can: deliveries applied per second, until the last label write.
+
+``--github-latency 0.1``: the GitHub test server answers each request that many seconds late (its
+thread sleeps, spending no CPU), as GitHub itself does (~50-300 ms a call): what the workers' threads
+and processes buy when jobs wait on the network rather than on the CPU.
 
 Throwaway Postgres database and Redis key prefix, removed at the end. The GitHub test server runs
 in this process (a thread per connection, one lock): at high rates it is part of what is measured.
@@ -107,6 +112,7 @@ class Bench:
         store.close()
         self.gh = GitHubTestServer(token=TOKEN).start()
         self.gh.check_responses = False  # the contract check of each answer is the test suite's job
+        self.gh.faults.latency = args.github_latency
         self.gh.state.set_file(".devflow.yml", CONFIG)
         self.write_times: dict[int, float] = {}
         original = self.gh.handle
@@ -185,7 +191,7 @@ class Bench:
 
     def end_to_end(self, port: int) -> list[float]:
         payloads = self.issues(self.args.e2e)
-        worker = self.start("worker", "--processes", "1", "--threads", str(self.args.threads))
+        worker = self.start("worker", "--processes", "1", "--threads", str(self.args.threads[0]))
         time.sleep(3)  # the worker is up
         latencies = []
         for payload in payloads:
@@ -201,20 +207,21 @@ class Bench:
         self.stop(worker)
         return latencies
 
-    def workers(self, port: int, processes: int) -> tuple[int, float]:
+    def workers(self, port: int, processes: int, threads: int) -> tuple[int, float, float]:
         """The workers start (and warm up on one delivery each) before the clock does: then ``--jobs``
         deliveries are sent as fast as one client can, and the clock stops at the last label write."""
         self.flush()
         self.gh.state.issues.clear()
         self.write_times.clear()
         payloads = self.issues(self.args.jobs + processes)
-        worker = self.start("worker", "--processes", str(processes), "--threads", str(self.args.threads))
+        worker = self.start("worker", "--processes", str(processes), "--threads", str(threads))
         for payload in payloads[:processes]:
             self.post(port, payload)
         deadline = time.perf_counter() + 60
         while len(self.write_times) < processes and time.perf_counter() < deadline:
             time.sleep(0.05)
         time.sleep(1.0)
+        calls = len(self.gh.requests)
         started = time.perf_counter()
         for payload in payloads[processes:]:
             self.post(port, payload)
@@ -222,8 +229,9 @@ class Bench:
         while len(self.write_times) < len(payloads) and time.perf_counter() < deadline:
             time.sleep(0.05)
         elapsed = max(self.write_times.values()) - started
+        done = len(self.write_times) - processes
         self.stop(worker)
-        return len(self.write_times) - processes, elapsed
+        return done, elapsed, (len(self.gh.requests) - calls) / max(done, 1)
 
     def close(self) -> None:
         import psycopg
@@ -239,6 +247,10 @@ class Bench:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
 
 
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)  # the client process: the port
@@ -248,14 +260,17 @@ def main() -> None:
     parser.add_argument("--e2e", type=int, default=50, help="deliveries for the end-to-end latency")
     parser.add_argument("--gap", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=400, help="deliveries for the worker throughput")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--processes", type=_numbers, default=[1, 2, 4], help="worker processes: a list (1,2,4)")
+    parser.add_argument("--threads", type=_numbers, default=[8], help="threads per worker process: a list (8)")
+    parser.add_argument("--github-latency", type=float, default=0.0, help="seconds GitHub takes to answer a call")
     parser.add_argument("--only", choices=("acks", "e2e", "workers"))
     args = parser.parse_args()
     if args.client:
         client(args.client, args.seconds, args.connections)
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"{platform.python_version()}, load {os.getloadavg()[0]:.1f}; GitHub latency "
+          f"{1000 * args.github_latency:.0f} ms")  # fmt: skip
     bench = Bench(args)
     try:
         port = bench.serve()
@@ -271,10 +286,12 @@ def main() -> None:
                   f"{1000 * statistics.median(lat):.0f} ms, p90 {1000 * lat[int(len(lat) * 0.9)]:.0f} ms, "
                   f"max {1000 * lat[-1]:.0f} ms")  # fmt: skip
         if args.only in (None, "workers"):
-            for processes in (1, 2, 4):
-                done, elapsed = bench.workers(port, processes)
-                print(f"workers: {processes} process(es) x {args.threads} threads: {done} deliveries applied in "
-                      f"{elapsed:.1f} s = {done / elapsed:.0f}/s")  # fmt: skip
+            for threads in args.threads:
+                for processes in args.processes:
+                    done, elapsed, calls = bench.workers(port, processes, threads)
+                    print(f"workers: {processes} process(es) x {threads} threads, GitHub latency "
+                          f"{1000 * args.github_latency:.0f} ms: {done} deliveries applied in {elapsed:.1f} s = "
+                          f"{done / elapsed:.0f}/s ({calls:.1f} GitHub calls each)")  # fmt: skip
     finally:
         bench.close()
         threading.Event().wait(0.1)

