@@ -82,10 +82,14 @@ class Guarded:
         return self._call("reading timestamps", lambda s: s.item_times(repository, number), None)
 
     def get_cursor(self, repository: str, sweep: str) -> str | None:
-        return self._call(f"reading the {sweep} cursor", lambda s: s.get_cursor(repository, sweep), None)
+        # strict: a required store that cannot say where to resume stops the run before any write
+        return self._call(f"reading the {sweep} cursor", lambda s: s.get_cursor(repository, sweep), None, strict=True)
 
     def set_cursor(self, repository: str, sweep: str, cursor: str) -> None:
-        self._call(f"the {sweep} sweep's cursor", lambda s: s.set_cursor(repository, sweep, cursor), None)
+        what = f"the {sweep} sweep's cursor"
+        self._call(what, lambda s: s.set_cursor(repository, sweep, cursor), None)
+        if self.ok:
+            self.recorded.append(what + ("" if cursor else " (cleared)"))
 
     def checklist(self, repository: str, number: int, contributor: str) -> dict[str, bool]:
         return self._call("reading checklist progress", lambda s: s.checklist(repository, number, contributor), {})
