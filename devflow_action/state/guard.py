@@ -101,6 +101,17 @@ class Guarded:
             None,
         )
 
+    def checklist_marks(self, repository: str, number: int, contributor: str) -> dict[str, str]:
+        return self._call(
+            "reading checklist progress", lambda s: s.checklist_marks(repository, number, contributor), {}
+        )
+
+    def set_checklist(self, repository: str, number: int, contributor: str, marks: Mapping[str, str]) -> None:
+        what = f"checklist progress of #{number} ({', '.join(sorted(marks))})"
+        self._call(what, lambda s: s.set_checklist(repository, number, contributor, marks), None)
+        if self.ok:
+            self.recorded.append(what)
+
     def cache_fact(self, repository: str, number: int, name: str, value: JSON, ttl: int) -> None:
         self._call(f"cached fact {name}", lambda s: s.cache_fact(repository, number, name, value, ttl), None)
 
