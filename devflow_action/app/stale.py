@@ -11,6 +11,10 @@ Two listings, both sorted by last update, oldest first, with ``since`` as the cu
    whether a person came back (unmark), or the marking was the last thing that happened (wait, or
    close when due). Items this run changed are past the end of it.
 
+With a state store, a stopped run saves where the first listing resumes (``app/sweep_cursor.py``): at
+the first item that was left, failed, or decided in a way time alone can change (not idle long enough
+yet, waiting to close); the second listing is read whole every run.
+
 Calls: one read for the repository's labels (the stale label's spelling, declared colors), one per
 100 items listed, one history read per marked item updated within the window, and the writes.
 """

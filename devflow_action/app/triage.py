@@ -6,7 +6,9 @@ Resuming needs no store: the cursor is GitHub's own state. An item whose plan ad
 ``no:label`` search at once; any other item, once done, plans no write any more (labels present,
 ``once`` comments found by their markers, other comments by a marker keyed ``triage`` rather than by
 the run). So every run searches from the oldest match, passes over the done items for the price of
-their share of a search page, and goes on where the last run stopped. Calls: one search per 100
+their share of a search page, and goes on where the last run stopped. With a state store a stopped run
+saves its place (``app/sweep_cursor.py``) and the next searches from there, after the items before it
+that changed since. Calls: one search per 100
 items, the facts the rules declare, one read of the item when a rule may comment (the search index
 can lag behind a comment just posted), and the writes.
 """
