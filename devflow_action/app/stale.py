@@ -162,7 +162,7 @@ def stale(
         verdict[0] = ""
         result = handle(raw)
         # changed: marked or closed, so out of this listing (or listed again, after its update)
-        mark.done(result.status in ("changed", "unchanged"))
+        mark.done(result.status == "changed" or (result.status == "unchanged" and verdict[0] in final))
         return result
 
     seen: set[int] = set()

@@ -140,7 +140,7 @@ def triage(
         cursors = keeper(ctx, repository, "triage", section(config), q, RUN_KEY)
     resume = cursors.load() if cursors else None
     listings = []
-    if False:
+    if resume is not None:
         # items before the cursor that changed since the run that passed them: listed again first
         before, upto, since = resume.position, second_before(resume.position), resume.since
         listings.append(Listing(

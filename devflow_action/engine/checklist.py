@@ -103,7 +103,7 @@ def _results(event: Event, onboarding: Onboarding, facts: Facts) -> tuple[OwnCom
     existing = _find(facts.own_comments)
     before = _ticks(existing.body) if existing else {}
     for ident, by in facts.checklist_progress or ():
-        if by == "nobody":
+        if by == "person":
             before[ident] = (True, "")  # recorded: kept whatever the comment says now
     in_body = _body_ticks(event.body, onboarding)
     return existing, [
