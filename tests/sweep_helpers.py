@@ -37,15 +37,18 @@ def sweep(
     dry_run: bool = False,
     lines: list[str] | None = None,
     policy: Policy = FAST,
+    store: Any = None,
     **options: Any,
 ) -> tuple[SweepResult, Exit]:
-    """One run of a sweep use case; ``days_later`` moves the sweep's clock (not GitHub's) forward."""
+    """One run of a sweep use case; ``days_later`` moves the sweep's clock (not GitHub's) forward;
+    ``store``: the run's state store (None: GitHub only)."""
     budget = CallBudget(max_calls)
     client = client_for(server, budget)
     client.policy = policy
     ctx = RunContext(
-        client, budget, clock=lambda: datetime.now(UTC) + timedelta(days=days_later), dry_run=dry_run, policy=policy
-    )
+        client, budget, clock=lambda: datetime.now(UTC) + timedelta(days=days_later), dry_run=dry_run, policy=policy,
+        store=store,
+    )  # fmt: skip
     config = load_text(config_text)
     args = (ctx, config) if use_case.__name__ == "sync_labels" else (ctx, config, REPO)
 

@@ -37,15 +37,22 @@ def test_every_example_query_runs_and_answers(pg_migrated: str) -> None:
     )
     store.set_checklist_item("octo/repo", 4, "alice", "tests", True)
     store.set_checklist_item("octo/repo", 4, "alice", "contributing", False)
+    store.set_checklist("octo/repo", 4, "alice", {"lint": "person"})
+    store.set_cursor(
+        "octo/repo", "stale", '{"fingerprint": "f", "position": "2026-11-01T04:17:00Z", "since": "", "v": 1}'
+    )
+    store.set_cursor("octo/repo", "triage", "")  # its last pass was complete
     store.close()
     found = queries()
-    assert len(found) == 6
+    assert len(found) == 8
     with psycopg.connect(pg_url(pg_migrated)) as conn:
         answers = [conn.execute(q).fetchall() for q in found]
-    per_week, first_response, monthly, checklist, rules, refused = answers
+    per_week, first_response, monthly, checklist, by_hand, cursors, rules, refused = answers
     assert sorted(row[1] for row in per_week) == ["issue_comment.created", "issues.opened"]
     assert first_response == [(1, "bob", timedelta(hours=5))]
     assert monthly[0][1:] == (timedelta(hours=5), 0)
-    assert checklist == [(4, 1, 2, ["contributing"])]
+    assert checklist == [(4, 2, 3, ["contributing"])]
+    assert [row[:3] for row in by_hand] == [(4, "alice", "lint")]
+    assert [row[:2] for row in cursors] == [("stale", "2026-11-01T04:17:00Z")]
     assert rules == [("bugs", 1, 2)]
     assert [(row[1], row[2], row[3]) for row in refused] == [(1, "add_labels", "403")]

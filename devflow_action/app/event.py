@@ -12,6 +12,7 @@ from ..github.errors import GitHubError, Stopped
 from ..github.executor import Executor, Report
 from ..github.facts import Observed, collect
 from ..plan import Plan
+from . import checklist_state
 from .context import RunContext
 from .labels import keeping
 from .record import ledger_for, record
@@ -59,7 +60,9 @@ def _handle(ctx: RunContext, config: Config, event: Event, fresh: bool | None) -
         if isinstance(exc, Stopped):
             return Result(plan, Report(stopped=f"stopped before planning: {exc}"), None)
         return Result(plan, Report(refused=f"GitHub refused a read before planning: {exc}"), None)
-    plan = evaluate(event, config, observed.facts)
+    # with a store: the checklist progress recorded for this pull request and its author
+    facts, progress = checklist_state.read(ctx, config, event, observed.facts)
+    plan = evaluate(event, config, facts)
     # a label the plan creates gets the color and description `labels:` declares (app/labels.py)
     port = keeping(ctx.port, config)
     executor = Executor(
@@ -73,4 +76,6 @@ def _handle(ctx: RunContext, config: Config, event: Event, fresh: bool | None) -
         ctx.self_login,
         ctx.budget,
     )
-    return Result(plan, executor.run(plan), observed)
+    report = executor.run(plan)
+    checklist_state.write(ctx, config, event, facts, report, progress)
+    return Result(plan, report, observed)

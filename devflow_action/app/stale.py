@@ -11,6 +11,10 @@ Two listings, both sorted by last update, oldest first, with ``since`` as the cu
    whether a person came back (unmark), or the marking was the last thing that happened (wait, or
    close when due). Items this run changed are past the end of it.
 
+With a state store, a stopped run saves where the first listing resumes (``app/sweep_cursor.py``): at
+the first item that was left, failed, or decided in a way time alone can change (not idle long enough
+yet, waiting to close); the second listing is read whole every run.
+
 Calls: one read for the repository's labels (the stale label's spelling, declared colors), one per
 100 items listed, one history read per marked item updated within the window, and the writes.
 """
@@ -45,6 +49,7 @@ from .sweep import (
     item_result,
     writes_needed,
 )
+from .sweep_cursor import Mark, keeper, section, volatile
 
 RECENT = timedelta(seconds=60)  # items updated this close to the run's start are left for the next run
 
@@ -76,6 +81,29 @@ def stale(
     port = keeping(cast(GitHubPort, gate), config, existing)
     creations = port.creations if isinstance(port, LabelKeeper) else (lambda labels: 0)
     start = window_start(cfg, now)
+    # With a state store, the first listing resumes where the last run stopped (app/sweep_cursor.py). Its
+    # fingerprint holds what decides: the section, and the repository's spelling of the labels it names
+    # (a label renamed or deleted changes items without updating them).
+    exempt = {n.casefold() for n in cfg.exempt_labels}
+    spelled = sorted(e.name for e in existing if e.name.casefold() in exempt)
+    cursors = keeper(ctx, repository, "stale", section(config, "stale"), label, spelled)
+    resume = cursors.load() if cursors else None
+    mark = Mark("updated_at")
+    # Decisions that hold until the item is updated (an update lists it again): a cursor may pass them.
+    final = {"skip"} | ({"exempt"} if not volatile(cfg.exempt_if) else set())
+    if cfg.close_after_days is None:
+        final.add("wait")  # marked, closing off: nothing more ever happens to it on its own
+    verdict = [""]
+
+    def done(complete: bool, position: str | None) -> SweepResult:
+        result = sweep.finish(complete)
+        if cursors is not None:
+            if result.complete:
+                cursors.clear()
+            elif position:
+                cursors.save(position)
+            result.notes += cursors.notes
+        return result
 
     quiet: set[int] = set()  # marked items whose last update was their marking comment
 
@@ -103,6 +131,7 @@ def stale(
                 raise
             return ItemResult(ref, title, status="failed", detail=str(exc))
         detail = f"{d.verdict}: {d.reason}"
+        verdict[0] = "" if d.operations else d.verdict
         if not d.operations or event.number is None:
             return ItemResult(ref, title, detail=detail)
         state = IssueState.from_event(event)
@@ -128,17 +157,29 @@ def stale(
 
         return end
 
+    def due_item(raw: Mapping[str, Any]) -> ItemResult:
+        mark.start(raw)
+        verdict[0] = ""
+        result = handle(raw)
+        # changed: marked or closed, so out of this listing (or listed again, after its update)
+        mark.done(result.status == "changed" or (result.status == "unchanged" and verdict[0] in final))
+        return result
+
     seen: set[int] = set()
     due = Listing(
         lambda cursor, page: ctx.port.list_issues_page(
             {"state": "open", "sort": "updated", "direction": "asc", **since(cursor)}, page
         ),
         "updated_at",
+        cursor=resume.position if resume else None,
         seen=seen,
         end=after(start),
     )
-    if not sweep.drive(due, handle):
-        return sweep.finish(False)
+    if not sweep.drive(due, due_item):
+        return done(False, mark.position)
+    # the whole first listing was seen: everything up to the window start needs nothing until updated,
+    # but for the first item that was not final
+    reached = mark.first_open or stamp(start)
     marked = Listing(
         lambda cursor, page: ctx.port.list_issues_page(
             {"state": "open", "labels": label, "sort": "updated", "direction": "asc", **since(cursor)}, page
@@ -152,8 +193,10 @@ def stale(
         recent = list(marked)  # collected first: one comments listing can then spare most history reads
         quiet.update(_quiet(ctx.port, repository, recent))
     except (Stopped, Refused) as exc:
-        return sweep.stops(exc)
-    return sweep.finish(sweep.drive(recent, handle))
+        sweep.stops(exc)
+        return done(False, reached)
+    # the second listing is read whole each run: its items' decisions depend on time (close when due)
+    return done(sweep.drive(recent, handle), reached)
 
 
 def stamp(moment: datetime) -> str:

@@ -6,7 +6,9 @@ Resuming needs no store: the cursor is GitHub's own state. An item whose plan ad
 ``no:label`` search at once; any other item, once done, plans no write any more (labels present,
 ``once`` comments found by their markers, other comments by a marker keyed ``triage`` rather than by
 the run). So every run searches from the oldest match, passes over the done items for the price of
-their share of a search page, and goes on where the last run stopped. Calls: one search per 100
+their share of a search page, and goes on where the last run stopped. With a state store a stopped run
+saves its place (``app/sweep_cursor.py``) and the next searches from there, after the items before it
+that changed since. Calls: one search per 100
 items, the facts the rules declare, one read of the item when a rule may comment (the search index
 can lag behind a comment just posted), and the writes.
 """
@@ -40,6 +42,7 @@ from .sweep import (
     item_result,
     writes_needed,
 )
+from .sweep_cursor import Keeper, Mark, keeper, second_before, section, stamp_before, volatile
 
 DEFAULT_QUERY = "is:open no:label"
 RUN_KEY = "triage"  # keys the markers of non-`once` comments: a later triage finds them, never repeats them
@@ -128,18 +131,78 @@ def triage(
     if numbers is not None:
         sweep.result.total = len(numbers)
         return sweep.finish(sweep.drive(numbers, handle_number))
-    listing = Listing(
+    cursors = None
+    blocked = resumable(config, q)
+    if blocked:
+        if ctx.store is not None and not ctx.dry_run:
+            sweep.result.notes.append(f"not resumed from the state store: {blocked}")
+    else:
+        cursors = keeper(ctx, repository, "triage", section(config), q, RUN_KEY)
+    resume = cursors.load() if cursors else None
+    listings = []
+    if resume is not None:
+        # items before the cursor that changed since the run that passed them: listed again first
+        before, upto, since = resume.position, second_before(resume.position), resume.since
+        listings.append(Listing(
+            lambda cursor, page: ctx.port.search_issues_page(
+                f"{q} updated:>={since} created:{cursor}..{upto}" if cursor else
+                f"{q} updated:>={since} created:<{before}", "created", "asc", page
+            ),
+            "created_at",
+        ))  # fmt: skip
+    start = resume.position if resume else None
+    rest = Listing(
         lambda cursor, page: ctx.port.search_issues_page(
             f"{q} created:>={cursor}" if cursor else q, "created", "asc", page
         ),
         "created_at",
+        cursor=start,
     )
+    listings.append(rest)
+    mark = Mark("created_at")
 
-    def counted(items: Listing) -> Any:
-        for item in items:
-            if sweep.result.total is None:
-                sweep.result.total = items.total
-            yield item
+    def counted() -> Any:
+        seen: set[int] = set()
+        for items in listings:
+            items.seen = seen
+            for item in items:
+                sweep.result.total = sum(listing.total or 0 for listing in listings)
+                mark.start(item)
+                yield item
 
-    complete = sweep.drive(counted(listing), handle)
-    return sweep.finish(complete)
+    def tracked(raw: Mapping[str, Any]) -> ItemResult:
+        result = handle(raw)
+        # written or nothing to write: done until the item is updated (then it is listed again)
+        mark.done(result.status in ("changed", "unchanged"))
+        return result
+
+    complete = sweep.drive(counted(), tracked)
+    result = sweep.finish(complete)
+    if cursors is not None:
+        _keep(cursors, result, mark, stamp_before(now))
+    return result
+
+
+def _keep(cursors: Keeper, result: SweepResult, mark: Mark, since: str) -> None:
+    if result.complete:
+        cursors.clear()
+    elif mark.position:
+        cursors.save(mark.position, since)
+    result.notes += cursors.notes
+
+
+def resumable(config: Config, query: str) -> str:
+    """Why a triage with this config cannot be resumed from a cursor ("" when it can): its rules (or
+    the checklist) read something that can change while the item is not updated."""
+    found = [
+        d
+        for rule in config.rules
+        if rule.events & {"issues", "issues.opened", "pull_request", "pull_request.opened"}
+        for d in volatile(rule.condition)
+    ]
+    if found:
+        return f"the rules read {', '.join(dict.fromkeys(found))}, which can change while an item is not updated"
+    issues_only = any(term in query.split() for term in ("is:issue", "type:issue"))
+    if config.onboarding is not None and config.onboarding.checklist and not issues_only:
+        return "the onboarding checklist follows CI and edits of its comment, which do not update a pull request"
+    return ""

@@ -6,7 +6,8 @@ identity wrote, and edits it in place as the pull request changes. Who ticks wha
 - Devflow ticks an item whose ``check`` it verified, and unticks it when that no longer holds (its
   hidden item marker says ``auto``);
 - an item a person ticked in the comment (a maintainer, or anyone GitHub lets edit it) stays ticked:
-  a person's tick is never undone;
+  a person's tick is never undone; with a state store it is recorded (``marks``) and read back
+  (``Facts.checklist_progress``), so it stays ticked even after the comment was deleted or edited;
 - an item ticked in the pull request's description (the template carries the same list) is shown
   ticked while it is ticked there: contributors cannot edit Devflow's comment, but they own their
   description.
@@ -85,10 +86,7 @@ def evaluate(event: Event, onboarding: Onboarding, facts: Facts) -> tuple[p.Rule
             return p.RuleResult(NAME, False, False, reason="needs facts not available: first_contribution"), None
         if not first:
             return p.RuleResult(NAME, False, missing_conditions=("author.first_contribution is true",)), None
-    existing = _find(facts.own_comments)
-    before = _ticks(existing.body) if existing else {}
-    in_body = _body_ticks(event.body, onboarding)
-    results = [_item(item, event, onboarding, facts, before.get(item.id), in_body) for item in onboarding.checklist]
+    existing, results = _results(event, onboarding, facts)
     body = render(event, results)
     rule = p.RuleResult(
         NAME,
@@ -99,6 +97,29 @@ def evaluate(event: Event, onboarding: Onboarding, facts: Facts) -> tuple[p.Rule
     if existing is not None and existing.body == body:
         return rule, None
     return rule, p.UpsertComment(body, MARKER, existing.id if existing else None)
+
+
+def _results(event: Event, onboarding: Onboarding, facts: Facts) -> tuple[OwnComment | None, list[ItemResult]]:
+    existing = _find(facts.own_comments)
+    before = _ticks(existing.body) if existing else {}
+    for ident, by in facts.checklist_progress or ():
+        if by == "person":
+            before[ident] = (True, "")  # recorded: kept whatever the comment says now
+    in_body = _body_ticks(event.body, onboarding)
+    return existing, [
+        _item(item, event, onboarding, facts, before.get(item.id), in_body) for item in onboarding.checklist
+    ]
+
+
+def marks(event: Event, onboarding: Onboarding, facts: Facts) -> dict[str, str]:
+    """What the state store keeps after ``evaluate``: item id -> who ticked it ("person", "auto",
+    "body"; "" not ticked). Nothing for an author the checklist is not for."""
+    if onboarding.on == "first_timers":
+        first = event.author.first_contribution if event.author else None
+        if not (facts.first_contribution if first is None else first):
+            return {}
+    _, results = _results(event, onboarding, facts)
+    return {r.item.id: (r.by or "person") if r.ticked else "" for r in results}
 
 
 def _find(comments: tuple[OwnComment, ...] | None) -> OwnComment | None:

@@ -134,6 +134,9 @@ class Facts:
     labels: tuple[str, ...] | None = None  # current labels, when newer than the payload's
     devflow_labels: frozenset[str] | None = None  # labels on the item that Devflow itself added
     own_comments: tuple[OwnComment, ...] | None = None  # comments Devflow's identity wrote, oldest first
+    # The onboarding checklist's progress the state store recorded for the pull request and its author:
+    # (item id, who ticked it: "person", "auto" or "body"), ticked items only; None without a store.
+    checklist_progress: tuple[tuple[str, str], ...] | None = None
 
     def current_labels(self, event: Event) -> tuple[str, ...]:
         return self.labels if self.labels is not None else event.labels

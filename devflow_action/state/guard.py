@@ -93,10 +93,14 @@ class Guarded:
         return self._call("reading the digest's history", lambda s: s.count_events(repository, bounds), [])
 
     def get_cursor(self, repository: str, sweep: str) -> str | None:
-        return self._call(f"reading the {sweep} cursor", lambda s: s.get_cursor(repository, sweep), None)
+        # strict: a required store that cannot say where to resume stops the run before any write
+        return self._call(f"reading the {sweep} cursor", lambda s: s.get_cursor(repository, sweep), None, strict=True)
 
     def set_cursor(self, repository: str, sweep: str, cursor: str) -> None:
-        self._call(f"the {sweep} sweep's cursor", lambda s: s.set_cursor(repository, sweep, cursor), None)
+        what = f"the {sweep} sweep's cursor"
+        self._call(what, lambda s: s.set_cursor(repository, sweep, cursor), None)
+        if self.ok:
+            self.recorded.append(what + ("" if cursor else " (cleared)"))
 
     def checklist(self, repository: str, number: int, contributor: str) -> dict[str, bool]:
         return self._call("reading checklist progress", lambda s: s.checklist(repository, number, contributor), {})
@@ -107,6 +111,17 @@ class Guarded:
             lambda s: s.set_checklist_item(repository, number, contributor, item, done),
             None,
         )
+
+    def checklist_marks(self, repository: str, number: int, contributor: str) -> dict[str, str]:
+        return self._call(
+            "reading checklist progress", lambda s: s.checklist_marks(repository, number, contributor), {}
+        )
+
+    def set_checklist(self, repository: str, number: int, contributor: str, marks: Mapping[str, str]) -> None:
+        what = f"checklist progress of #{number} ({', '.join(sorted(marks))})"
+        self._call(what, lambda s: s.set_checklist(repository, number, contributor, marks), None)
+        if self.ok:
+            self.recorded.append(what)
 
     def cache_fact(self, repository: str, number: int, name: str, value: JSON, ttl: int) -> None:
         self._call(f"cached fact {name}", lambda s: s.cache_fact(repository, number, name, value, ttl), None)

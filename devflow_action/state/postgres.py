@@ -239,6 +239,24 @@ class PostgresStore:
                 clean([repository, number, contributor, item, done]),
             )
 
+    def checklist_marks(self, repository: str, number: int, contributor: str) -> dict[str, str]:
+        with self._tx("reading checklist progress") as c:
+            rows = c.execute(
+                "SELECT item, CASE WHEN done THEN ticked_by ELSE '' END FROM devflow.checklist_progress"
+                " WHERE repository = %s AND number = %s AND contributor = %s ORDER BY item",
+                [repository, number, contributor],
+            ).fetchall()
+        return {str(item): str(by) for item, by in rows}
+
+    def set_checklist(self, repository: str, number: int, contributor: str, marks: Mapping[str, str]) -> None:
+        with self._tx("saving checklist progress") as c, c.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO devflow.checklist_progress (repository, number, contributor, item, done, ticked_by)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (repository, number, contributor, item)"
+                " DO UPDATE SET done = excluded.done, ticked_by = excluded.ticked_by, updated_at = now()",
+                [clean([repository, number, contributor, item, bool(by), by]) for item, by in sorted(marks.items())],
+            )
+
     def cache_fact(self, repository: str, number: int, name: str, value: JSON, ttl: int) -> None:
         with self._tx("caching a fact") as c:
             c.execute(

@@ -255,7 +255,20 @@ class RedisStore:
     def checklist(self, repository: str, number: int, contributor: str) -> dict[str, bool]:
         with self._tx("reading checklist progress"):
             h = self.r.hgetall(f"{self.p}checklist:{repository}#{number}:{contributor}")
-        return {item: value == "1" for item, value in sorted(h.items())}
+        return {item: value.startswith("1") for item, value in sorted(h.items())}
+
+    def checklist_marks(self, repository: str, number: int, contributor: str) -> dict[str, str]:
+        with self._tx("reading checklist progress"):
+            h = self.r.hgetall(f"{self.p}checklist:{repository}#{number}:{contributor}")
+        # "1:person" done, ticked by a person; "1" done, recorded without saying who; "0" not done
+        return {item: value.partition(":")[2] if value.startswith("1") else "" for item, value in sorted(h.items())}
+
+    def set_checklist(self, repository: str, number: int, contributor: str, marks: Mapping[str, str]) -> None:
+        if not marks:
+            return
+        with self._tx("saving checklist progress"):
+            self.r.hset(f"{self.p}checklist:{repository}#{number}:{contributor}",
+                        mapping={item: f"1:{by}" if by else "0" for item, by in marks.items()})  # fmt: skip
 
     def set_checklist_item(self, repository: str, number: int, contributor: str, item: str, done: bool) -> None:
         with self._tx("saving checklist progress"):
