@@ -183,14 +183,17 @@ def cmd_digest(args: argparse.Namespace) -> int:
     import os
 
     from . import digest_command
+    from .app import app_token
     from .config.model import Config
     from .exits import UsageError
-    from .redact import register_secret
 
-    token = os.environ.get("GITHUB_TOKEN", "")
+    api_url = os.environ.get("GITHUB_API_URL", "https://api.github.com")
+    token = app_token.token_for(os.environ, args.repo, api_url)
     if not token:
-        raise UsageError("GITHUB_TOKEN is not set: GitHub's GraphQL API needs a token (`gh auth token` gives one)")
-    register_secret(token)
+        raise UsageError(
+            "GITHUB_TOKEN is not set: GitHub's GraphQL API needs a token (`gh auth token` gives one), "
+            "or DEVFLOW_APP_ID and DEVFLOW_APP_PRIVATE_KEY for a GitHub App"
+        )
     path = args.config or DEFAULT_PATH
     try:
         config = load_file(path) if args.config or Path(path).exists() else Config(version=1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from .app import app_token
 from .app.context import RunContext
 from .app.labels import sync_labels
 from .app.stale import stale
@@ -29,7 +30,6 @@ from .github.budget import CallBudget
 from .github.client import GhClient
 from .github.facts import DEFAULT_SELF_LOGIN
 from .github.port import GitHubPort
-from .redact import register_secret
 from .report import one_line
 from .workflow import append_summary, commands_stopped, input_value, set_outputs
 
@@ -274,13 +274,15 @@ def add_cli_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 def cli_sweep(args: argparse.Namespace, env: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
     env = os.environ if env is None else env
     out = sys.stdout if out is None else out
-    token = env.get("GITHUB_TOKEN", "")
-    if not token and not args.dry_run:
-        raise UsageError("set GITHUB_TOKEN to a token that can write issues (or use --dry-run)")
-    register_secret(token)
     owner, _, name = args.repo.partition("/")
     if not owner or not name or "/" in name:
         raise UsageError(f"--repo must be owner/name, got {args.repo!r}")
+    token = app_token.token_for(env, args.repo, env.get("GITHUB_API_URL", "https://api.github.com"))
+    if not token and not args.dry_run:
+        raise UsageError(
+            "set GITHUB_TOKEN to a token that can write issues, or DEVFLOW_APP_ID and DEVFLOW_APP_PRIVATE_KEY "
+            "for a GitHub App (or use --dry-run)"
+        )
     options = options_from(
         {"query": getattr(args, "query", None) or "",
          "max-operations": str(args.max_operations or ""), "limit": str(getattr(args, "limit", None) or ""),

@@ -184,3 +184,25 @@ def test_cli_needs_a_token_to_write(
     monkeypatch.delenv("GITHUB_TOKEN")
     assert cli_main(["stale", "--repo", "octo-org/octo-repo"]) == 1
     assert "set GITHUB_TOKEN" in capsys.readouterr().err
+
+
+def test_cli_with_a_github_app_writes_with_the_installation_token(
+    cli_env: Path, server: GitHubTestServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The action's and the workers' App code path: no GITHUB_TOKEN, an App's id and key instead."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    monkeypatch.delenv("GITHUB_TOKEN")
+    monkeypatch.setenv("DEVFLOW_APP_ID", "15368")
+    monkeypatch.setenv("DEVFLOW_APP_PRIVATE_KEY", pem.decode())
+    (cli_env / ".devflow.yml").write_text(RULES)
+    add_issues(server.state, 2, lambda i: {"created_at": ago(100, -i)})
+    assert cli_main(["triage", "--repo", "octo-org/octo-repo", "--max-operations", "5"]) == 0
+    assert labeled(server, "needs-triage") == {1: 1, 2: 1}  # written with the installation's token
+    paths = [r.path for r in server.requests if "installation" in r.path]
+    assert paths == ["/repos/octo-org/octo-repo/installation", "/app/installations/4242/access_tokens"]
+    captured = capsys.readouterr()
+    assert TOKEN not in captured.out + captured.err and "PRIVATE KEY" not in captured.out + captured.err

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from ..exits import UsageError
 from ..github.app_auth import AppAuth, load_private_key
+from ..redact import register_secret
 
 
 def configured(env: Mapping[str, str]) -> bool:
@@ -24,3 +25,12 @@ def installation_token(env: Mapping[str, str], repository: str, api_url: str) ->
         return auth.token(auth.installation_id(repository))
     finally:
         auth.close()
+
+
+def token_for(env: Mapping[str, str], repository: str, api_url: str) -> str:
+    """What the CLI writes with: the App's installation token when an App is configured (the action's
+    and the workers' code path), else ``GITHUB_TOKEN`` (empty when unset). Registered as a secret."""
+    token = installation_token(env, repository, api_url) if configured(env) else env.get("GITHUB_TOKEN", "")
+    if token:
+        register_secret(token)
+    return token
