@@ -62,8 +62,10 @@ class Example:
 
 
 def folders() -> tuple[Path, ...]:
+    """Where the packages are looked for: ``$DEVFLOW_GITHUB_DATA`` (folders joined by ``os.pathsep``)
+    when set, e.g. by scripts/mutation, whose copy of the tests in mutants/ has no node_modules."""
     override = os.environ.get(ENV)
-    return (Path(override),) if override else DEFAULT_FOLDERS
+    return tuple(Path(f) for f in override.split(os.pathsep) if f) if override else DEFAULT_FOLDERS
 
 
 @cache
