@@ -123,7 +123,7 @@ class Bench:
                 self.write_times[int(target.split("/issues/")[1].split("/")[0])] = time.perf_counter()
             return answer
 
-        self.gh.handle = handle  # type: ignore[method-assign]
+        self.gh.handle = handle  # type: ignore[method-assign,assignment]
         self.env = {**os.environ, "DEVFLOW_WEBHOOK_SECRET": SECRET, "DEVFLOW_REDIS_URL": redis_url(self.prefix),
                     "DEVFLOW_DATABASE_URL": pg_url(self.db), "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": self.gh.url,
                     "DEVFLOW_LOG_LEVEL": os.environ.get("DEVFLOW_LOG_LEVEL", "INFO")}  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -47,13 +48,13 @@ def pg_address() -> tuple[str, int]:
     from psycopg.conninfo import conninfo_to_dict
 
     info = conninfo_to_dict(pg_conninfo())
-    return str(info.get("host", "127.0.0.1")), int(info.get("port", 5432))
+    return str(info.get("host", "127.0.0.1")), int(info.get("port") or 5432)
 
 
 def redis_address() -> tuple[str, int, int]:
     from redis.connection import parse_url
 
-    opts = parse_url(redis_base())
+    opts: dict[str, Any] = parse_url(redis_base())  # type: ignore[no-untyped-call]
     return str(opts.get("host", "127.0.0.1")), int(opts.get("port", 6379)), int(opts.get("db", 0))
 
 

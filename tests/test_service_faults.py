@@ -39,7 +39,7 @@ def hold_answers(stack: Stack, method: str, suffix: str) -> tuple[threading.Even
             release.wait(30)
         return answer
 
-    stack.gh.handle = handle  # type: ignore[method-assign]
+    stack.gh.handle = handle  # type: ignore[method-assign,assignment]
     return arrived, release
 
 

@@ -154,7 +154,9 @@ def test_events_on_one_item_are_applied_in_the_order_they_arrived(stack: Stack) 
     r = redis.Redis.from_url(stack.env["DEVFLOW_REDIS_URL"].split("?")[0])
     prefix = stack.env["DEVFLOW_REDIS_URL"].split("prefix=")[1].replace("%3A", ":")
     queue = f"{prefix}queue:deliveries"
-    r.rpush(queue, r.lpop(queue))  # the second delivery is now first in line
+    head = r.lpop(queue)
+    assert isinstance(head, bytes)
+    r.rpush(queue, head)  # the second delivery is now first in line
     stack.worker_thread(threads=2)
     done(stack, second)
     finished = dict(stack.sql("SELECT delivery, finished_at FROM devflow.deliveries"))

@@ -64,7 +64,8 @@ def stored(backend: str, url: str) -> list[dict[str, Any]]:
     client = redis.Redis.from_url(plain, decode_responses=True)
     try:
         out = []
-        for _, f in client.xrange(f"{prefix}events:Codertocat/Hello-World"):
+        entries: list[tuple[str, dict[str, str]]] = client.xrange(f"{prefix}events:Codertocat/Hello-World")  # type: ignore[assignment]
+        for _, f in entries:
             ledger = len(list(client.scan_iter(match=f"{prefix}ledger:{f['event_key']}:*")))
             for rule in json.loads(f["rules"]):
                 for op in json.loads(f["operations"]):
@@ -160,7 +161,7 @@ def test_a_store_stopped_half_way(
         proxy.cut()
         return real(*args)
 
-    server.handle = stop_the_store_at_the_first_request  # type: ignore[method-assign]
+    server.handle = stop_the_store_at_the_first_request  # type: ignore[method-assign,assignment]
     inputs = {
         "orchestration-url": make_url(password=PASSWORD, port=proxy.port),
         "state-required": str(required).lower(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -155,7 +156,7 @@ def test_a_run_stopped_between_the_label_and_its_comment_posts_the_comment_next_
 def test_exemptions_labels_assignees_milestones_drafts_and_conditions(gh_server: GitHubTestServer) -> None:
     from .ghserver.state import Milestone
 
-    old = {"created_at": ago(300), "updated_at": ago(100)}
+    old: dict[str, Any] = {"created_at": ago(300), "updated_at": ago(100)}
     s = gh_server.state
     s.add_issue("pinned", labels=["Pinned"], **old)  # exempt_labels match ignoring case
     s.add_issue("assigned", assignees=["octocat"], **old)
