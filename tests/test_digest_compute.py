@@ -65,7 +65,7 @@ PR = item(5, "bob", at(1), pull=True, reviewers=("BOB",), requested=("maint",)) 
 REVIEWED = item(6, "carl", at(1, 2), pull=True, reviewers=("maint",), merged_at=at(2), open=False, closed_at=at(2))
 DRAFT = item(7, "gina", at(1, 3), pull=True, draft=True)
 BOT = item(8, "dep[bot]", at(1, 4), author_bot=True)
-OWNER = item(9, "octo", at(1, 5), association="OWNER")
+OWNER = item(9, "octo", at(1, 5), association="OWNER", responses=(maint(at(1, 6)),))  # not owed: not timed
 LATE = item(10, "zed", at(2, 23), responses=(maint(at(3)),))  # answered at the window's end: not in it
 AFTER = item(11, "yan", at(3))  # opened at the window's end: the next digest's
 CLOSED_BEFORE = item(12, "erin", at(-5), open=False, closed_at=at(-1), updated_at=at(0, 4))
@@ -125,12 +125,14 @@ def test_the_window_computed_field_by_field() -> None:
     assert d.previous is None and d.stale is None and d.trend is None
 
 
-def test_response_buckets_reach_past_a_week() -> None:
-    slow = item(20, "sam", at(-9), responses=(maint(at(0, 1)),))  # 9 d 1 h
-    days = item(21, "sue", at(-2), responses=(maint(at(0, 1)),))  # 2 d 1 h
-    week = item(22, "sid", at(-4), responses=(maint(at(0, 1)),))  # 4 d 1 h
-    d = compute(activity(items=(slow, days, week)), 3, ())
-    assert [n for _, n in d.response_buckets] == [0, 0, 0, 1, 1, 1]
+def test_response_buckets_take_their_upper_bound_to_the_next_bucket() -> None:
+    # answered after exactly 24 h, 72 h and 168 h, and after 9 days
+    answered = [item(20 + n, f"p{n}", at(0, 1) - timedelta(hours=h), responses=(maint(at(0, 1)),))
+                for n, h in enumerate((24, 72, 168, 216))]  # fmt: skip
+    d = compute(activity(items=tuple(answered)), 3, ())
+    assert d.response_buckets == (
+        ("under 1 h", 0), ("1–4 h", 0), ("4–24 h", 0), ("1–3 d", 1), ("3–7 d", 1), ("over 7 d", 2)
+    )  # fmt: skip
 
 
 def test_a_response_is_the_first_maintainers_not_the_authors_in_another_case() -> None:
@@ -189,7 +191,7 @@ def test_the_previous_windows_times_come_from_the_store_only_when_no_digest_reco
 def test_history_is_asked_for_people_new_in_the_window_and_not_already_known() -> None:
     items = [
         AFTER, LATE, OWNER, BOT, PR, QUICK, ANSWERED, CLOSED_BEFORE, EARLY,
-        item(50, "Kim", at(1)), item(51, "kim", at(0, 5)),
+        item(50, "Kim", at(1)), item(51, "kim", at(0, 5)), item(52, "nat", SINCE),
     ]  # fmt: skip
     # erin opened #12 before the window (already read); yan's item is after it; octo and the bot never ask
-    assert history_candidates(items, SINCE, UNTIL) == ["Alice", "kim", "bob", "zed"]
+    assert history_candidates(items, SINCE, UNTIL) == ["nat", "Alice", "kim", "bob", "zed"]
