@@ -195,3 +195,10 @@ def test_history_is_asked_for_people_new_in_the_window_and_not_already_known() -
     ]  # fmt: skip
     # erin opened #12 before the window (already read); yan's item is after it; octo and the bot never ask
     assert history_candidates(items, SINCE, UNTIL) == ["nat", "Alice", "kim", "bob", "zed"]
+
+
+def test_the_window_includes_its_first_instant() -> None:
+    first = item(60, "una", SINCE, pull=True, merged_at=SINCE + timedelta(hours=2), open=False, closed_at=SINCE)
+    d = compute(activity(items=(first, item(61, "vic", SINCE - timedelta(seconds=1)))), 3, ())
+    assert d.counts == Counts(issues_opened=0, issues_closed=0, prs_opened=1, prs_merged=1)
+    assert d.opened_per_day[0] == ("2024-03-04", 0, 1) and d.new_contributors == (Newcomer("una", (first,)),)

@@ -52,7 +52,7 @@ def full() -> Digest:
         times=Times(response_median=2 * H, response_p90=50 * H, merge_median=None, merge_p90=59.6 * 60),
         opened_per_day=(("2024-03-04", 1, 2), ("2024-03-05", 0, 0), ("2024-03-06", 3, 1)),
         response_buckets=(("under 1 h", 2), ("1–4 h", 0), ("over 7 d", 1)),
-        previous=Previous(SINCE - timedelta(days=7), SINCE, Counts(3, 2, 4, 0), Times(H, None, 90.0, None), "state"),
+        previous=Previous(SINCE - timedelta(days=7), SINCE, Counts(3, 2, 4, 0), Times(H, 5 * H, 90.0, 50 * H), "state"),
         stale=StaleList(total=4, oldest=(OLD,), after_days=30, label="stale_now"),
         sections=SECTIONS_ALL,
         trend=(
@@ -105,9 +105,9 @@ Open items without activity for 30 days, not yet labelled `stale\\_now` (the old
 | pull requests opened | 3 | 4 (-1) |
 | pull requests merged | 1 | 0 (+1) |
 | time to first response, median | 2.0 h | 1.0 h |
-| time to first response, p90 | 2.1 d | — |
+| time to first response, p90 | 2.1 d | 5.0 h |
 | time to merge, median | — | 2 min |
-| time to merge, p90 | 60 min | — |
+| time to merge, p90 | 60 min | 2.1 d |
 
 The previous window's times are the state store's record of it (no digest covered it).
 
@@ -203,7 +203,8 @@ No open item has gone 45 days without activity.
     assert (
         '    y-axis "opened" 0 --> 1\n    bar [0]\n' in got and '    y-axis "responses" 0 --> 1\n    bar [0]\n' in got
     )
-    assert "No `stale` section is configured." in markdown(replace(empty, stale=None))
+    unconfigured = markdown(replace(empty, stale=None))
+    assert "\n\n### Stale candidates\n\nNo `stale` section is configured.\n\n### Metrics\n" in unconfigured
 
 
 def test_the_sections_chosen_are_rendered_in_the_order_chosen() -> None:
@@ -271,7 +272,12 @@ def test_the_json_carries_every_number_and_item() -> None:
             "since": "2024-02-26T00:00:00+00:00",
             "until": "2024-03-04T00:00:00+00:00",
             "counts": {"issues_opened": 3, "issues_closed": 2, "prs_opened": 4, "prs_merged": 0},
-            "times": {"response_median_s": 3600.0, "response_p90_s": None, "merge_median_s": 90.0, "merge_p90_s": None},
+            "times": {
+                "response_median_s": 3600.0,
+                "response_p90_s": 18000.0,
+                "merge_median_s": 90.0,
+                "merge_p90_s": 180000.0,
+            },
             "times_from": "state",
         },
         "new_contributors": [{"login": "alice", "items": [one, three]}, {"login": "x_y", "items": [two]}],
