@@ -168,3 +168,20 @@ def test_the_policy_speaks_about_a_pull_request_with_its_labels_or_after_speakin
     assert opted_in(cfg, replace(unlabelled, auto_merge="merge", auto_merge_by=BOT), BOT)
     assert not opted_in(cfg, replace(unlabelled, auto_merge="merge", auto_merge_by="alice"), BOT)
     assert not opted_in(cfg, replace(unlabelled, auto_merge=None, auto_merge_by=BOT), BOT)
+
+
+def test_names_cannot_close_their_code_span() -> None:
+    cfg = config("  checks: ['ci `lint`']\n  hold_labels: ['do `not` merge']\n")
+    got = conditions(cfg, replace(READY, checks={"ci `lint`": "failure"}), EVENT, Facts())
+    assert ("no label `do 'not' merge`", True) in got
+    assert ("check `ci 'lint'` passed (it is failure)", False) in got
+
+
+def test_if_conditions_read_the_facts_given() -> None:
+    cfg = config("  if: {author: {first_contribution: false}}\n")
+    newcomer = replace(EVENT, author=replace(EVENT.author, association="NONE"))  # type: ignore[type-var]
+    assert conditions(cfg, READY, newcomer, Facts(first_contribution=False))[-1] == (
+        "author.first_contribution is false",
+        True,
+    )
+    assert decide(cfg, READY, newcomer, Facts(first_contribution=False), BOT).holds

@@ -121,3 +121,15 @@ def test_open_requests_are_matched_to_owners_ignoring_case() -> None:
         "bob owns 1 changed file(s)",
         "Carol owns 2 changed file(s), 1 open review request(s)",
     )
+
+
+def test_owners_keep_their_names_whatever_letter_they_start_with() -> None:
+    # `@` is stripped, and only `@`: names starting with X (or any letter) are kept whole
+    owners = parse_codeowners("*  @Xena @Xorg/Xteam\n")
+    found = candidates(config(count=5), ["setup.py"], owners, "octocat", "Xorg", [])
+    assert found.weights == {"Xena": 1, "@Xorg/Xteam": 1}
+    assert choose(found, {})[0] == p.RequestReview(("Xena",), ("Xteam",))
+
+
+def test_no_place_left_needs_no_load_even_with_candidates() -> None:
+    assert not needs_load(Candidates({"a": 1}, (), 0))

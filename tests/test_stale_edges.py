@@ -174,3 +174,54 @@ def test_quiet_since_marking_allows_two_seconds_between_the_comment_and_the_upda
     assert quiet_since_marking(item(3, ("stale",)), [marking, earlier_reply])
     assert not quiet_since_marking(replace(item(3, ("stale",)), updated_at=None), [marking])
     assert not quiet_since_marking(item(3, ("stale",)), [replace(marking, body="no marker")])
+
+
+def test_skipped_and_undecided_items_say_why() -> None:
+    assert decision(item(90, state="closed")).reason == "not an open item"
+    assert decision(replace(item(90), number=None)).reason == "not an open item"
+    assert decision(replace(item(90), updated_at=None)).reason == "not an open item"
+    assert decision(item(90, base=PR), config=cfg("  only_issues: true\n")).reason == (
+        "pull requests are not swept (only_issues)"
+    )
+    assert decision(item(90), config=cfg("  only_prs: true\n")).reason == "issues are not swept (only_prs)"
+    assert decision(item(90, base=PR), config=cfg("  only_prs: true\n")).verdict == "mark"
+    assert decision(item(3, ("stale",))).reason == "stale and updated since: who updated it?"
+    quiet = decide(item(3, ("stale",)), cfg(), label="stale", now=NOW, self_login=BOT, quiet=True)
+    assert quiet.reason == "stale; nothing happened since its marking"
+    newcomer = item(90, author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
+    needs = decision(newcomer, config=cfg("  exempt_if: {author: {first_contribution: true}}\n"))
+    assert (needs.verdict, needs.reason) == ("needs_facts", "exempt_if needs facts")
+
+
+def test_a_marked_item_long_idle_is_closed_not_left_waiting() -> None:
+    assert decision(item(70, ("stale",))).verdict == "close"
+
+
+def test_a_marking_exactly_close_after_days_old_closes() -> None:
+    d = decision(item(1, ("stale",)), [Activity("labeled", BOT, True, at(14), label="stale")])
+    assert (d.verdict, d.reason) == ("close", "stale for 14 days with no activity")
+    d = decision(item(1, ("stale",)), [Activity("labeled", BOT, True, at(14) + timedelta(seconds=1), label="stale")])
+    assert d.verdict == "wait"
+
+
+def test_a_missing_marking_comment_is_posted_with_its_text_and_marker() -> None:
+    config = cfg()
+    assert config.comment is not None
+    d = decision(item(3, ("stale",)), [Activity("labeled", BOT, True, at(3), label="stale")])
+    assert (d.verdict, d.reason) == ("wait", "stale for 3 days; its comment was missing")
+    assert d.operations == (p.Comment(f"{config.comment.render(item(3, ('stale',)))}\n\n{MARK_MARKER}"),)
+
+
+def test_exempt_if_reads_the_time_and_lists_every_reason() -> None:
+    aged = cfg("  exempt_if: {age_days: {at_least: 100}}\n")  # the item was created 400 days ago
+    for marked in ((), ("stale",)):
+        d = decide(item(90, marked), aged, label="stale", now=NOW, self_login=BOT)
+        assert (d.verdict, d.reason) == ("exempt", "exempt: age_days at least 100")
+    both = cfg("  exempt_if: {all: [{title: {matches: 'Spelling'}}, {author: {association: [OWNER]}}]}\n")
+    assert decision(item(90), config=both).reason == (
+        "exempt: title matches 'Spelling'; author.association in ['OWNER']"
+    )
+    unknown = cfg("  exempt_if: {any: [{author: {first_contribution: true}}, {checks: success}]}\n")
+    newcomer = item(90, author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
+    d = decide(newcomer, unknown, label="stale", now=NOW, self_login=BOT, facts=Facts(now=NOW))
+    assert (d.verdict, d.reason) == ("exempt", "exempt: exempt_if could not be evaluated (checks, first_contribution)")
