@@ -185,3 +185,4 @@ def test_if_conditions_read_the_facts_given() -> None:
         True,
     )
     assert decide(cfg, READY, newcomer, Facts(first_contribution=False), BOT).holds
+    assert len(conditions(cfg, READY, newcomer, Facts(first_contribution=False))) == 9  # 8 of the policy, then `if`

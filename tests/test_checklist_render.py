@@ -83,10 +83,10 @@ def test_local_steps_person_ticks_and_description_ticks_are_shown_and_explained(
         "    - {id: sign, text: Sign the CLA}\n"
     )
     earlier = (
-        "- [x] Lint passes <!-- devflow:item:lint -->\n- [X] Release notes <!-- devflow:item:notes:auto -->\n"
-        "- [ ] Sign the CLA <!-- devflow:item:sign -->\n" + c.MARKER
+        "- [X] Lint passes <!-- devflow:item:lint -->\n- [X] Release notes <!-- devflow:item:notes:auto -->\n"
+        "- [ ] Sign the CLA <!-- devflow:item:sign -->\n- [x] a line a person added\n" + c.MARKER
     )
-    event = replace(pull("- [x] Docs updated\n"), author=None, head_sha=None)
+    event = replace(pull("- [x] Docs <!-- done? -->  updated\n"), author=None, head_sha=None)
     facts = Facts(
         own_comments=(OwnComment(3, "unrelated"), OwnComment(8, earlier)),
         checklist_progress=(("sign", "person"), ("notes", "auto")),
@@ -186,6 +186,7 @@ def check(
         ("## What ##\n\ntext\n\n### Checklist\n\n- [ ] one\n* [x] two\n", ("done", "filled in")),
         ("# A\n\n<!-- hint -->\n\n## B *b*\n\n#### C\nc\n", ("failed", "still to fill in: A, B \\*b\\*")),
         ("#No heading\n\n##\tTab\n", ("failed", "still to fill in: Tab")),
+        ("## Todo ##\n## Inbox##\n## #tag\n", ("failed", "still to fill in: Todo, Inbox, #tag")),
     ],
 )
 def test_the_template_check_reads_each_section(body: str, expected: tuple[str, str]) -> None:
@@ -207,6 +208,7 @@ def test_named_sections_are_found_ignoring_case() -> None:
         ("The prefix #7 is wrong", ("failed", "no `Fixes #123` found")),
         ("fixes\t#5", ("done", "links #5")),
         ("fixes #x", ("failed", "no `Fixes #123` found")),
+        ("Fixes <!-- the bug --> #7", ("done", "links #7")),  # the hidden comment is taken out
     ],
 )
 def test_the_linked_issue_check_reads_the_closing_keywords(body: str, expected: tuple[str, str]) -> None:
@@ -238,3 +240,20 @@ def test_the_ci_tests_and_branch_checks_say_what_they_found() -> None:
         "waiting",
         "branch not known",
     )
+
+
+def test_a_persons_tick_keeps_what_the_check_found() -> None:
+    event = pull(FILLED, head="fix/x")
+    earlier = "- [x] CI passes <!-- devflow:item:ci -->\n" + c.MARKER
+    rule, op = c.evaluate(event, ONBOARDING, Facts(checks="failure", own_comments=(OwnComment(4, earlier),)))
+    assert isinstance(op, p.UpsertComment)
+    assert "\n- [x] CI passes — ❌ a check failed: see the Checks tab <!-- devflow:item:ci -->\n" in op.body
+    assert "ci: ticked in the comment (a check failed: see the Checks tab)" in rule.matched_conditions
+
+
+def test_a_first_timer_without_a_known_author_is_asked_by_the_facts() -> None:
+    config = onboarding("  checklist:\n    - {id: read, text: Read it}\n")
+    anonymous = replace(pull("x", association="NONE"), author=None)
+    rule, op = c.evaluate(anonymous, config, Facts(first_contribution=True))
+    assert rule.matched and isinstance(op, p.UpsertComment)
+    assert c.evaluate(anonymous, config, Facts(first_contribution=False))[1] is None

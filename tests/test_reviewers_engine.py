@@ -105,11 +105,13 @@ def test_open_requests_count_people_and_teams_on_other_pull_requests() -> None:
     other["number"] = 3
     # a team asked: GitHub's team object, from a team event's payload (no pull request example has one)
     other["requested_teams"] = [load_payload("team.created")["team"]]
+    one["requested_teams"] = [load_payload("team.created")["team"]]
     third = load_payload("pull_request.opened")["pull_request"]  # asks nobody
     third["number"] = 4
-    assert open_requests([one, other, third], "Codertocat", 5) == {"octocat": 2, "@Codertocat/github": 1}
+    assert open_requests([one, other, third], "Codertocat", 5) == {"octocat": 2, "@Codertocat/github": 2}
     assert open_requests([one, other, third], "Codertocat", 2) == {"octocat": 1, "@Codertocat/github": 1}
     assert open_requests([one], "Codertocat", 2) == {}
+    assert open_requests([one], "Codertocat", 9) == {"octocat": 1, "@Codertocat/github": 1}
 
 
 def test_open_requests_are_matched_to_owners_ignoring_case() -> None:

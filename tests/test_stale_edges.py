@@ -165,7 +165,8 @@ def test_quiet_since_marking_allows_two_seconds_between_the_comment_and_the_upda
     def updated(seconds: float) -> bool:
         event = item(3, ("stale",))
         return quiet_since_marking(
-            replace(event, updated_at=at(3) + timedelta(seconds=seconds)), [older, marking, undated]
+            replace(event, updated_at=at(3) + timedelta(seconds=seconds)),
+            [older, marking, undated, replace(marking, at=None)],
         )
 
     assert updated(2) and updated(-2) and updated(0)
@@ -225,3 +226,11 @@ def test_exempt_if_reads_the_time_and_lists_every_reason() -> None:
     newcomer = item(90, author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
     d = decide(newcomer, unknown, label="stale", now=NOW, self_login=BOT, facts=Facts(now=NOW))
     assert (d.verdict, d.reason) == ("exempt", "exempt: exempt_if could not be evaluated (checks, first_contribution)")
+
+
+def test_a_marked_item_is_exempt_by_the_facts_read() -> None:
+    config = cfg("  exempt_if: {author: {first_contribution: true}}\n")
+    newcomer = item(20, ("stale",), author=replace(ISSUE.author, association="NONE"))  # type: ignore[type-var]
+    d = decide(newcomer, config, label="stale", now=NOW, self_login=BOT, facts=Facts(now=NOW, first_contribution=True))
+    assert (d.verdict, d.reason) == ("exempt", "exempt: author.first_contribution is true")
+    assert decide(newcomer, config, label="stale", now=NOW, self_login=BOT).verdict == "needs_facts"
