@@ -186,7 +186,7 @@ def check(
         ("## What ##\n\ntext\n\n### Checklist\n\n- [ ] one\n* [x] two\n", ("done", "filled in")),
         ("# A\n\n<!-- hint -->\n\n## B *b*\n\n#### C\nc\n", ("failed", "still to fill in: A, B \\*b\\*")),
         ("#No heading\n\n##\tTab\n", ("failed", "still to fill in: Tab")),
-        ("## Todo ##\n## Inbox##\n## #tag\n", ("failed", "still to fill in: Todo, Inbox, #tag")),
+        ("## Todo ##\n## INBOX##\n## #tag\n", ("failed", "still to fill in: Todo, INBOX, #tag")),
     ],
 )
 def test_the_template_check_reads_each_section(body: str, expected: tuple[str, str]) -> None:
