@@ -81,10 +81,13 @@ def needs_load(found: Candidates) -> bool:
 
 
 def choose(found: Candidates, load: Load) -> tuple[p.RequestReview | None, p.RuleResult]:
-    order = sorted(found.weights, key=lambda w: (load.get(w, 0), -found.weights[w], w.casefold()))
+    # GitHub's logins and team names ignore case: CODEOWNERS may spell them otherwise than the API does
+    folded = {who.casefold(): n for who, n in load.items()}
+    order = sorted(found.weights, key=lambda w: (folded.get(w.casefold(), 0), -found.weights[w], w.casefold()))
     picked = order[: found.needed]
     why = tuple(
-        f"{w} owns {found.weights[w]} changed file(s)" + (f", {load[w]} open review request(s)" if w in load else "")
+        f"{w} owns {found.weights[w]} changed file(s)"
+        + (f", {folded[w.casefold()]} open review request(s)" if w.casefold() in folded else "")
         for w in picked
     )
     if not picked:
