@@ -9,12 +9,10 @@ redelivered messages and any number of worker processes send each at most once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .postgres import PostgresStore, _errors
+from .postgres import PostgresStore
 
 NOTICE_STATES = ("pending", "sending", "sent", "failed", "none")
 
@@ -34,16 +32,11 @@ class Observability:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
 
-    @contextmanager
-    def _tx(self, doing: str) -> Iterator[Any]:
-        with _errors(self.store.url, doing), self.store.conn.transaction():
-            yield self.store.conn
-
     # -- dead-letter notices -------------------------------------------------------------------------
     def claim_notice(self, dead_id: int, lease: float) -> bool:
         """True once per dead letter: whoever gets it sends the notice. A claim whose holder died
         before finishing it (``sending`` for longer than ``lease`` seconds) can be taken over."""
-        with self._tx("claiming a dead letter's notice") as c:
+        with self.store.tx("claiming a dead letter's notice") as c:
             row = c.execute(
                 "UPDATE devflow.dead_letters SET notice = 'sending', notice_at = now() WHERE id = %s AND"
                 " (notice = 'pending' OR (notice = 'sending' AND notice_at < now() - make_interval(secs => %s)))"
@@ -56,21 +49,21 @@ class Observability:
         """``sent``, ``failed``, or ``none`` (no sink: ``only_pending``, so that a claim stands)."""
         assert state in NOTICE_STATES
         where = "notice = 'pending'" if only_pending else "notice IN ('pending', 'sending')"
-        with self._tx("recording a dead letter's notice") as c:
+        with self.store.tx("recording a dead letter's notice") as c:
             c.execute(
                 f"UPDATE devflow.dead_letters SET notice = %s, notice_at = now() WHERE id = %s AND {where}",
                 [state, dead_id],
             )
 
     def notice_state(self, dead_id: int) -> str | None:
-        with self._tx("reading a dead letter's notice") as c:
+        with self.store.tx("reading a dead letter's notice") as c:
             row = c.execute("SELECT notice FROM devflow.dead_letters WHERE id = %s", [dead_id]).fetchone()
         return str(row[0]) if row else None
 
     # -- telemetry -----------------------------------------------------------------------------------
     def deployment_id(self) -> str:
         """The deployment's id: random, made by whichever process asks first, then kept."""
-        with self._tx("reading the deployment id") as c:
+        with self.store.tx("reading the deployment id") as c:
             c.execute(
                 "INSERT INTO devflow.deployment (singleton, id) VALUES (true, %s) ON CONFLICT DO NOTHING",
                 [uuid.uuid4()],
@@ -80,7 +73,7 @@ class Observability:
     def claim_report(self, interval: float) -> bool:
         """True for one caller per ``interval`` seconds across every process of the deployment."""
         self.deployment_id()
-        with self._tx("claiming a telemetry report") as c:
+        with self.store.tx("claiming a telemetry report") as c:
             row = c.execute(
                 "UPDATE devflow.deployment SET telemetry_sent_at = now() WHERE telemetry_sent_at IS NULL"
                 " OR telemetry_sent_at <= now() - make_interval(secs => %s) RETURNING id",
@@ -89,7 +82,7 @@ class Observability:
         return row is not None
 
     def last_report(self) -> Any:
-        with self._tx("reading the last telemetry report") as c:
+        with self.store.tx("reading the last telemetry report") as c:
             row = c.execute("SELECT telemetry_sent_at FROM devflow.deployment").fetchone()
         return row[0] if row else None
 
@@ -97,7 +90,7 @@ class Observability:
         """Counts over the last ``seconds``: deliveries by kind, operations by type and status, how
         many repositories sent deliveries, dead letters made and still open."""
         window = {"secs": seconds}
-        with self._tx("counting usage") as c:
+        with self.store.tx("counting usage") as c:
             events = c.execute(
                 "SELECT event, count(*) FROM devflow.deliveries WHERE received_at > now() - make_interval(secs =>"
                 " %(secs)s) GROUP BY event",

@@ -92,14 +92,16 @@ class PostgresStore:
         return store
 
     @contextmanager
-    def _tx(self, doing: str) -> Iterator[Any]:
+    def tx(self, doing: str) -> Iterator[Any]:
+        """One short transaction; a driver error becomes ``StateUnavailable`` saying what was being done
+        (the service's tables, ``service_pg`` and ``observability``, use it too)."""
         with _errors(self.url, doing), self.conn.transaction():
             yield self.conn
 
     # -- the event path ------------------------------------------------------------------------------
     def record_run(self, run: RunRecord) -> bool:
         e = run.event
-        with self._tx("recording the event") as c:
+        with self.tx("recording the event") as c:
             row = c.execute(
                 "INSERT INTO devflow.events (event_key, attempt, repository, kind, item, number, actor, occurred_at,"
                 " recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -132,7 +134,7 @@ class PostgresStore:
         return PostgresLedger(self, event_key, attempt, repository, number)
 
     def recent_events(self, repository: str | None = None, limit: int = 20) -> list[EventRecord]:
-        with self._tx("reading events") as c:
+        with self.tx("reading events") as c:
             rows = c.execute(
                 "SELECT event_key, repository, kind, recorded_at, attempt, item, number, actor, occurred_at"
                 " FROM devflow.events WHERE %(repo)s::text IS NULL OR repository = %(repo)s"
@@ -143,7 +145,7 @@ class PostgresStore:
 
     # -- metrics -------------------------------------------------------------------------------------
     def note_times(self, repository: str, number: int, times: ItemTimes) -> None:
-        with self._tx("recording timestamps") as c:
+        with self.tx("recording timestamps") as c:
             self._note_times(c, repository, number, times)
 
     def _note_times(self, c: Any, repository: str, number: int, t: ItemTimes) -> None:
@@ -162,7 +164,7 @@ class PostgresStore:
         )
 
     def item_times(self, repository: str, number: int) -> ItemTimes | None:
-        with self._tx("reading timestamps") as c:
+        with self.tx("reading timestamps") as c:
             row = c.execute(
                 "SELECT opened_at, first_response_at, first_responder, closed_at, merged_at FROM devflow.item_times"
                 " WHERE repository = %s AND number = %s",
@@ -172,14 +174,14 @@ class PostgresStore:
 
     # -- the digest's history (indexes: migration 0004) ---------------------------------------------
     def recording_since(self, repository: str) -> dict[str, datetime]:
-        with self._tx("reading since when events are recorded") as c:
+        with self.tx("reading since when events are recorded") as c:
             rows = c.execute(
                 "SELECT kind, min(recorded_at) FROM devflow.events WHERE repository = %s GROUP BY kind", [repository]
             ).fetchall()
         return {str(kind): at for kind, at in rows}
 
     def times_between(self, repository: str, since: datetime, until: datetime) -> dict[int, ItemTimes]:
-        with self._tx("reading timestamps") as c:
+        with self.tx("reading timestamps") as c:
             rows = c.execute(
                 "SELECT number, opened_at, first_response_at, first_responder, closed_at, merged_at"
                 " FROM devflow.item_times WHERE repository = %(r)s"
@@ -193,7 +195,7 @@ class PostgresStore:
     def count_events(self, repository: str, bounds: Sequence[datetime]) -> list[int]:
         if len(bounds) < 2:
             return []
-        with self._tx("counting events") as c:
+        with self.tx("counting events") as c:
             # width_bucket: i for bounds[i - 1] <= recorded_at < bounds[i] (1-based)
             rows = c.execute(
                 "SELECT width_bucket(recorded_at, %(b)s::timestamptz[]), count(*) FROM devflow.events"
@@ -207,14 +209,14 @@ class PostgresStore:
 
     # -- sweeps, onboarding, facts -------------------------------------------------------------------
     def get_cursor(self, repository: str, sweep: str) -> str | None:
-        with self._tx("reading a sweep cursor") as c:
+        with self.tx("reading a sweep cursor") as c:
             row = c.execute(
                 "SELECT cursor FROM devflow.sweep_cursors WHERE repository = %s AND sweep = %s", [repository, sweep]
             ).fetchone()
         return str(row[0]) if row else None
 
     def set_cursor(self, repository: str, sweep: str, cursor: str) -> None:
-        with self._tx("saving a sweep cursor") as c:
+        with self.tx("saving a sweep cursor") as c:
             c.execute(
                 "INSERT INTO devflow.sweep_cursors (repository, sweep, cursor) VALUES (%s, %s, %s)"
                 " ON CONFLICT (repository, sweep) DO UPDATE SET cursor = excluded.cursor, updated_at = now()",
@@ -222,7 +224,7 @@ class PostgresStore:
             )
 
     def checklist(self, repository: str, number: int, contributor: str) -> dict[str, bool]:
-        with self._tx("reading checklist progress") as c:
+        with self.tx("reading checklist progress") as c:
             rows = c.execute(
                 "SELECT item, done FROM devflow.checklist_progress"
                 " WHERE repository = %s AND number = %s AND contributor = %s ORDER BY item",
@@ -231,7 +233,7 @@ class PostgresStore:
         return {str(item): bool(done) for item, done in rows}
 
     def set_checklist_item(self, repository: str, number: int, contributor: str, item: str, done: bool) -> None:
-        with self._tx("saving checklist progress") as c:
+        with self.tx("saving checklist progress") as c:
             c.execute(
                 "INSERT INTO devflow.checklist_progress (repository, number, contributor, item, done)"
                 " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (repository, number, contributor, item)"
@@ -240,7 +242,7 @@ class PostgresStore:
             )
 
     def checklist_marks(self, repository: str, number: int, contributor: str) -> dict[str, str]:
-        with self._tx("reading checklist progress") as c:
+        with self.tx("reading checklist progress") as c:
             rows = c.execute(
                 "SELECT item, CASE WHEN done THEN ticked_by ELSE '' END FROM devflow.checklist_progress"
                 " WHERE repository = %s AND number = %s AND contributor = %s ORDER BY item",
@@ -249,7 +251,7 @@ class PostgresStore:
         return {str(item): str(by) for item, by in rows}
 
     def set_checklist(self, repository: str, number: int, contributor: str, marks: Mapping[str, str]) -> None:
-        with self._tx("saving checklist progress") as c, c.cursor() as cur:
+        with self.tx("saving checklist progress") as c, c.cursor() as cur:
             cur.executemany(
                 "INSERT INTO devflow.checklist_progress (repository, number, contributor, item, done, ticked_by)"
                 " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (repository, number, contributor, item)"
@@ -258,7 +260,7 @@ class PostgresStore:
             )
 
     def cache_fact(self, repository: str, number: int, name: str, value: JSON, ttl: int) -> None:
-        with self._tx("caching a fact") as c:
+        with self.tx("caching a fact") as c:
             c.execute(
                 "INSERT INTO devflow.facts_cache (repository, number, name, value, expires_at)"
                 " VALUES (%s, %s, %s, %s::jsonb, now() + make_interval(secs => %s))"
@@ -268,7 +270,7 @@ class PostgresStore:
             )
 
     def cached_fact(self, repository: str, number: int, name: str) -> JSON | None:
-        with self._tx("reading the facts cache") as c:
+        with self.tx("reading the facts cache") as c:
             row = c.execute(
                 "SELECT value FROM devflow.facts_cache"
                 " WHERE repository = %s AND number = %s AND name = %s AND expires_at > now()",
@@ -278,7 +280,7 @@ class PostgresStore:
 
     # -- maintenance ---------------------------------------------------------------------------------
     def status(self) -> Status:
-        with self._tx("reading the status") as c:
+        with self.tx("reading the status") as c:
             done = migrations.applied(c)
             counts: dict[str, int] = {}
             if "0001.events-and-ledger" in done:
@@ -310,7 +312,7 @@ class PostgresLedger:
 
     def claim(self, keys: Sequence[str]) -> Mapping[str, Verdict]:
         verdicts: dict[str, Verdict] = {}
-        with self.store._tx("claiming operations in the ledger") as c:
+        with self.store.tx("claiming operations in the ledger") as c:
             for key in keys:
                 won = c.execute(
                     "INSERT INTO devflow.ledger AS l (event_key, op_key, repository, number, attempt, owner, status)"
@@ -335,7 +337,7 @@ class PostgresLedger:
         return verdicts
 
     def done(self, keys: Sequence[str], outcome: str) -> None:
-        with self.store._tx("recording operations in the ledger") as c:
+        with self.store.tx("recording operations in the ledger") as c:
             c.execute(
                 "UPDATE devflow.ledger SET status = 'done', outcome = %s, done_at = now()"
                 " WHERE event_key = %s AND op_key = ANY(%s) AND owner = %s",
@@ -343,7 +345,7 @@ class PostgresLedger:
             )
 
     def release(self, keys: Sequence[str]) -> None:
-        with self.store._tx("releasing claims in the ledger") as c:
+        with self.store.tx("releasing claims in the ledger") as c:
             c.execute(
                 "DELETE FROM devflow.ledger WHERE event_key = %s AND op_key = ANY(%s) AND owner = %s"
                 " AND status = 'claimed'",

@@ -4,8 +4,6 @@ the dead letters, plus the admin's read of recent deliveries with their plans an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,17 +110,12 @@ class ServiceTables:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
 
-    @contextmanager
-    def _tx(self, doing: str) -> Iterator[Any]:
-        with _errors(self.store.url, doing), self.store.conn.transaction():
-            yield self.store.conn
-
     def ping(self) -> None:
-        with self._tx("answering a ping") as c:
+        with self.store.tx("answering a ping") as c:
             c.execute("SELECT 1")
 
     def record_delivery(self, d: DeliveryRecord) -> None:
-        with self._tx("recording a delivery") as c:
+        with self.store.tx("recording a delivery") as c:
             c.execute(
                 "INSERT INTO devflow.deliveries AS d (delivery, event, repository, number, received_at, status,"
                 " attempts, outcome) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (delivery) DO UPDATE SET"
@@ -139,7 +132,7 @@ class ServiceTables:
         return self._views("", [], limit)
 
     def _views(self, where: str, params: list[Any], limit: int) -> list[DeliveryView]:
-        with self._tx("reading deliveries") as c:
+        with self.store.tx("reading deliveries") as c:
             rows = c.execute(
                 "SELECT d.delivery, d.event, d.repository, d.number, d.status, d.attempts, d.outcome, d.received_at,"
                 " d.finished_at,"
@@ -158,7 +151,7 @@ class ServiceTables:
     def repositories(self, days: int = 30) -> list[dict[str, Any]]:
         """Per repository over ``days``: deliveries by status, operations applied, open dead letters,
         the median first response (hours) and onboarding checklist items done / recorded."""
-        with self._tx("reading repositories") as c:
+        with self.store.tx("reading repositories") as c:
             rows = c.execute(
                 "WITH d AS (SELECT repository, status FROM devflow.deliveries"
                 "   WHERE finished_at > now() - make_interval(days => %(days)s) AND repository <> ''),"
@@ -191,7 +184,7 @@ class ServiceTables:
 
     def daily(self, repository: str, days: int = 14) -> list[tuple[str, int, int]]:
         """``(day, done, failed)`` for each of the last ``days`` days, oldest first (UTC)."""
-        with self._tx("reading daily counts") as c:
+        with self.store.tx("reading daily counts") as c:
             rows = c.execute(
                 "SELECT to_char(day, 'YYYY-MM-DD'), count(d.delivery) FILTER (WHERE d.status IN ('done', 'ignored')),"
                 "   count(d.delivery) FILTER (WHERE d.status IN ('dead', 'retrying'))"
@@ -209,7 +202,7 @@ class ServiceTables:
         self, delivery: str, event: str, repository: str, number: int | None, error: str, attempts: int,
         message: dict[str, Any],
     ) -> int:  # fmt: skip
-        with self._tx("recording a dead letter") as c:
+        with self.store.tx("recording a dead letter") as c:
             row = c.execute(
                 "INSERT INTO devflow.dead_letters (delivery, event, repository, number, error, attempts, message)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb)"
@@ -220,7 +213,7 @@ class ServiceTables:
         return int(row[0])
 
     def dead_letters(self, status: str | None = "open", limit: int = 100) -> list[DeadLetter]:
-        with self._tx("reading dead letters") as c:
+        with self.store.tx("reading dead letters") as c:
             rows = c.execute(
                 f"{_DEAD} WHERE %(status)s::text IS NULL OR status = %(status)s ORDER BY created_at DESC, id DESC"
                 " LIMIT %(limit)s",
@@ -229,13 +222,13 @@ class ServiceTables:
         return [DeadLetter(*row) for row in rows]
 
     def dead_letter(self, id: int) -> DeadLetter | None:
-        with self._tx("reading a dead letter") as c:
+        with self.store.tx("reading a dead letter") as c:
             row = c.execute(f"{_DEAD} WHERE id = %s", [id]).fetchone()
         return DeadLetter(*row) if row else None
 
     def settle_dead_letter(self, id: int, status: str) -> DeadLetter | None:
         """Open → ``retried`` or ``discarded``, once: None when it is not open (already settled)."""
-        with self._tx("settling a dead letter") as c:
+        with self.store.tx("settling a dead letter") as c:
             row = c.execute(
                 "UPDATE devflow.dead_letters SET status = %s, updated_at = now() WHERE id = %s AND status = 'open'"
                 " RETURNING id, delivery, event, repository, number, error, attempts, status, created_at, updated_at,"
@@ -246,9 +239,9 @@ class ServiceTables:
 
     def reopen_dead_letter(self, id: int) -> None:
         """A retry whose enqueue failed: the dead letter is open again."""
-        with self._tx("reopening a dead letter") as c:
+        with self.store.tx("reopening a dead letter") as c:
             c.execute("UPDATE devflow.dead_letters SET status = 'open', updated_at = now() WHERE id = %s", [id])
 
     def open_dead_letters(self) -> int:
-        with self._tx("counting dead letters") as c:
+        with self.store.tx("counting dead letters") as c:
             return int(c.execute("SELECT count(*) FROM devflow.dead_letters WHERE status = 'open'").fetchone()[0])
